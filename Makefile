@@ -1,0 +1,62 @@
+# Two commands on a fresh machine:  make book   and   make test
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3.11)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BOOK_FLAGS ?= -W --keep-going
+
+.PHONY: help venv book book-clean student test unit lint format benchmark data-verify clean
+
+help:
+	@echo "make book     create .venv, install the pinned stack, execute every chapter, build _build/html"
+	@echo "make test     the same set-up, then the whole test suite (unit, chapters, book, browser)"
+	@echo "make student  the student site (_build/student) and student notebooks, without solutions"
+	@echo "make lint     ruff check and format check"
+	@echo "make benchmark  measure chapter time/memory, build time and explain costs"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null || { \
+	  echo "error: xai4ess needs Python 3.11 (the pinned TensorFlow 2.14 and iNNvestigate 2.1 do not support other versions)."; \
+	  echo "       '$(PYTHON)' is missing or is not 3.11. Install Python 3.11, then run: make PYTHON=/path/to/python3.11 ..."; \
+	  exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+
+book-clean: $(STAMP)
+	rm -rf _build/html _build/.doctrees
+	$(BIN)/jupyter-book build . --all $(BOOK_FLAGS)
+
+student: $(STAMP)
+	$(BIN)/python -m xai4ess.student
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+data-verify: $(STAMP)
+	$(BIN)/python -m xai4ess data verify
+
+clean:
+	rm -rf _build

@@ -1,0 +1,55 @@
+"""Sphinx extension: make the built site work with no network.
+
+- MathJax 2 is served from the installed ``jupyter-server-mathjax`` package
+  (copied into ``_static/mathjax`` at the end of the build) instead of a CDN.
+- Every page gets ``<meta name="color-scheme">`` so the theme's dark mode
+  keeps our white-background figures readable.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML"
+
+
+def _mathjax_source() -> Path:
+    import jupyter_server_mathjax
+
+    src = Path(jupyter_server_mathjax.__file__).parent / "static"
+    if not (src / "MathJax.js").exists():  # pragma: no cover - broken install
+        raise RuntimeError(f"MathJax not found in {src}; reinstall jupyter-server-mathjax")
+    return src
+
+
+def _config_inited(app, config):
+    config.mathjax_path = MATHJAX_URL
+    config.mathjax3_config = None
+    config.mathjax2_config = {
+        "tex2jax": {
+            "inlineMath": [["\\(", "\\)"]],
+            "displayMath": [["\\[", "\\]"]],
+            "processRefs": False,
+            "processEnvironments": True,
+        },
+        "TeX": {"extensions": ["AMSmath.js", "AMSsymbols.js"]},
+        "HTML-CSS": {"availableFonts": ["STIX", "TeX"], "imageFont": None},
+        "showMathMenu": False,
+    }
+
+
+def _copy_mathjax(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    if (target / "MathJax.js").exists():
+        return
+    ignore = shutil.ignore_patterns("*.map", "LICENSE")
+    shutil.copytree(_mathjax_source(), target, ignore=ignore, dirs_exist_ok=True)
+
+
+def setup(app):
+    app.connect("config-inited", _config_inited, priority=900)
+    app.connect("build-finished", _copy_mathjax)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

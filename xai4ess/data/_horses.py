@@ -1,0 +1,3 @@
+"""Generator (see xai4ess.data)."""
+
+from __future__ import annotations

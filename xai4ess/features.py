@@ -1,0 +1,3 @@
+"""Feature visualisation (issue 6)."""
+
+from __future__ import annotations

@@ -1,0 +1,77 @@
+"""The course's trained models: architectures in code, weights shipped in ``data/models``.
+
+Every shipped model is a plain Keras functional model (no Lambda layers),
+built from code and filled with weights from a hash-checked ``.npz`` file, so
+loading never executes code from a file.
+
+============================  ===============================================
+``horses``                    horse classifier trained on confounded scenes
+``horses_fixed``              the same architecture, de-confounded training
+``convection``                5-frame convection classifier (brightness only)
+``convection_texture``        the remedied, texture-aware classifier
+``goes_mrms``                 fully convolutional GOES -> MRMS network
+``climate``                   dense network: year from a temperature map
+============================  ===============================================
+
+Examples
+--------
+>>> import xai4ess
+>>> model = xai4ess.models.load("horses")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._weights import load_weights, save_weights
+
+__all__ = ["names", "build", "load", "train", "save_weights", "load_weights"]
+
+# name -> module that defines build(name), train(name, ...) and write_shipped(directory)
+_MODULES = {
+    "horses": "xai4ess.models._horses",
+    "horses_fixed": "xai4ess.models._horses",
+    "convection": "xai4ess.models._convection",
+    "convection_texture": "xai4ess.models._convection",
+    "goes_mrms": "xai4ess.models._goes_mrms",
+    "climate": "xai4ess.models._climate",
+}
+
+
+def names() -> list[str]:
+    """Names accepted by :func:`load`, :func:`build` and :func:`train`."""
+    return list(_MODULES)
+
+
+def _module(name: str):
+    if name not in _MODULES:
+        raise KeyError(f"unknown model {name!r}; available: {names()}")
+    return importlib.import_module(_MODULES[name])
+
+
+def build(name: str, **options):
+    """The untrained architecture of a named model (a ``keras.Model``)."""
+    return _module(name).build(name, **options)
+
+
+def load(name: str):
+    """A named model with its shipped weights (hash verified).
+
+    Raises
+    ------
+    DataFileError
+        If the weights file is missing or corrupted; the message gives the
+        command that regenerates it.
+    """
+    model = build(name)
+    load_weights(model, f"models/{name}.weights.npz")
+    return model
+
+
+def train(name: str, **options):
+    """Retrain a named model reproducibly (same seed, same data) and return it.
+
+    This does not overwrite the shipped weights; use
+    ``python -m xai4ess data regenerate model:NAME`` for that.
+    """
+    return _module(name).train(name, **options)

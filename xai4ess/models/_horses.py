@@ -1,0 +1,3 @@
+"""Model (see xai4ess.models)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Receptive fields (issue 4)."""
+
+from __future__ import annotations
