@@ -47,6 +47,8 @@ def check_number(answer, expected, *, rtol: float = 0.0, atol: float = 0.0, hint
     >>> bool(check_number(12, 10, hint="Count the kernel overlap."))
     False
     """
+    if answer is Ellipsis or answer is None:
+        return Feedback(False, f"Replace the ... with your {what}, then run the cell again.")
     a = np.atleast_1d(np.asarray(answer, dtype=float))
     e = np.atleast_1d(np.asarray(expected, dtype=float))
     if a.shape != e.shape:
