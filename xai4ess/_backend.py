@@ -1,0 +1,480 @@
+"""The one module that touches TensorFlow, Keras, iNNvestigate and tf-explain internals.
+
+iNNvestigate 2.1 needs TensorFlow graph mode; tf-explain and the students'
+training loops need eager mode. We keep eager execution on and give every
+iNNvestigate analyzer a private ``tf.Graph``:
+
+1. a clone of the user's model is rebuilt from its config inside the graph,
+2. the analyzer is built on the clone there, and its output tensors are
+   evaluated with a ``tf.compat.v1.Session`` that belongs to that graph,
+3. before each call the user's current weights are assigned to the clone, so a
+   cached analyzer never serves stale weights,
+4. afterwards the Keras class bases that graph mode swapped (Keras 2.14 swaps
+   v1/v2 base classes when a layer is created in graph mode) are restored, and
+   Keras' per-graph layer-name counters are seeded so the names the analyzer
+   creates never collide with the clone's.
+
+This leans on private Keras internals and is only acceptable with exact pins;
+``tests/unit/test_explain_reference.py`` compares it with iNNvestigate run in a
+separate process where eager execution is disabled globally.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import io
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._env import tensorflow
+from .errors import UnsupportedModelError
+
+tf = tensorflow()
+keras = tf.keras
+
+with contextlib.redirect_stdout(io.StringIO()):
+    import innvestigate
+    import innvestigate.backend.graph as igraph
+    from innvestigate.analyzer.base import NotAnalyzeableModelException
+    from tf_explain.core import grad_cam as _tfx_grad_cam
+    from tf_explain.core import occlusion_sensitivity as _tfx_occlusion
+    from tf_explain.core.gradients_inputs import GradientsInputs
+    from tf_explain.core.integrated_gradients import IntegratedGradients
+    from tf_explain.core.smoothgrad import SmoothGrad
+    from tf_explain.core.vanilla_gradients import VanillaGradients
+
+from keras.src import backend as _kbackend  # noqa: E402
+from keras.src.engine import base_layer as _base_layer  # noqa: E402
+
+_LOCK = threading.RLock()
+
+# Layers that iNNvestigate 2.1 cannot analyse (it fails with a bare
+# NotImplementedError). Checked up front so the error names the layer.
+_INNVESTIGATE_UNSUPPORTED = (
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "LayerNormalization",
+    "GroupNormalization",
+    "UnitNormalization",
+    "Rescaling",
+    "Normalization",
+    "Resizing",
+    "CenterCrop",
+    "TimeDistributed",
+    "Bidirectional",
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "RNN",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "MultiHeadAttention",
+    "Attention",
+    "Embedding",
+    "Lambda",
+    "TFOpLambda",
+    "SlicingOpLambda",
+)
+
+# Methods that work on any differentiable Keras model (suggested in errors).
+GENERIC_METHODS = ("tfx.vanilla_gradients", "tfx.gradients_inputs", "tfx.integrated_gradients",
+                   "occlusion")
+
+
+# ---------------------------------------------------------------------------
+# model inspection (eager side)
+# ---------------------------------------------------------------------------
+def all_layers(model) -> list:
+    """Every layer of a model, descending into nested models."""
+    out = []
+    for layer in model.layers:
+        out.append(layer)
+        if isinstance(layer, keras.Model):
+            out.extend(all_layers(layer))
+    return out
+
+
+def _is_softmax_layer(layer) -> bool:
+    if isinstance(layer, keras.layers.Softmax):
+        return True
+    act = getattr(layer, "activation", None)
+    return act is not None and getattr(act, "__name__", "") == "softmax"
+
+
+def has_softmax(model) -> bool:
+    return _is_softmax_layer(model.layers[-1])
+
+
+def check_functional(model) -> None:
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    if not (getattr(model, "_is_graph_network", False)):
+        raise UnsupportedModelError(
+            f"model {model.name!r} is a subclassed keras.Model; xai4ess.explain needs a "
+            "functional or Sequential model (its layers must be known to rebuild it). "
+            "Rebuild it with keras.Input(...) and the functional API."
+        )
+
+
+def check_innvestigate_layers(model, method: str) -> None:
+    for layer in all_layers(model):
+        kind = type(layer).__name__
+        if kind in _INNVESTIGATE_UNSUPPORTED:
+            raise UnsupportedModelError(
+                f"method {method!r} (iNNvestigate) cannot analyse layer {layer.name!r} of type "
+                f"{kind}. Methods that work with any differentiable model: "
+                f"{', '.join(GENERIC_METHODS)}."
+            )
+
+
+def score_model(model):
+    """An eager model returning the pre-softmax scores (the model itself if no softmax)."""
+    last = model.layers[-1]
+    if not has_softmax(model):
+        return model
+    if isinstance(last, (keras.layers.Activation, keras.layers.Softmax)):
+        return keras.Model(model.inputs, last.input, name=f"{model.name}_scores")
+    # A layer with a built-in softmax activation: reapply it with a linear activation.
+    config = last.get_config()
+    config["activation"] = "linear"
+    config["name"] = f"{last.name}_linear"
+    linear = type(last).from_config(config)
+    out = linear(last.input)
+    linear.set_weights(last.get_weights())
+    return keras.Model(model.inputs, out, name=f"{model.name}_scores")
+
+
+def flat_head_model(scores, mask_weights: np.ndarray | None):
+    """Eager head over an image-output score model: flattened output, or a region mean."""
+    flat = keras.layers.Flatten(name="xai4ess_flatten")(scores.output)
+    if mask_weights is None:
+        return keras.Model(scores.inputs, flat)
+    dense = keras.layers.Dense(1, use_bias=False, name="xai4ess_region_mean")
+    out = dense(flat)
+    dense.set_weights([mask_weights.reshape(-1, 1).astype(np.float32)])
+    return keras.Model(scores.inputs, out)
+
+
+# ---------------------------------------------------------------------------
+# Keras class-base bookkeeping for graph mode
+# ---------------------------------------------------------------------------
+def _keras_classes() -> list[type]:
+    seen, stack = [], [_base_layer.Layer]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.append(sub)
+                stack.append(sub)
+    return seen
+
+
+@contextlib.contextmanager
+def _private_graph(graph):
+    """Enter ``graph``; afterwards restore every Keras class base graph mode swapped."""
+    saved = {cls: cls.__bases__ for cls in _keras_classes()}
+    eager_graph = _kbackend.get_graph()
+    uids = _kbackend.PER_GRAPH_OBJECT_NAME_UIDS
+    counters = uids.get(eager_graph)
+    try:
+        with graph.as_default():
+            fresh = uids.setdefault(graph, collections.defaultdict(int))
+            if counters is not None:
+                for key, value in counters.items():
+                    fresh[key] = max(fresh[key], value)
+            yield
+    finally:
+        for cls, bases in saved.items():
+            if cls.__bases__ != bases:
+                cls.__bases__ = bases
+
+
+# ---------------------------------------------------------------------------
+# iNNvestigate analyzers in private graphs
+# ---------------------------------------------------------------------------
+@dataclass
+class _GraphAnalyzer:
+    graph: object
+    session: object
+    inputs: list
+    outputs: list
+    placeholders: list
+    assign_ops: list
+    head_placeholder: object | None
+    head_assign: object | None
+    augment_by_n: int
+    n_model_weights: int
+    input_shape: tuple
+
+    def run(self, model, x: np.ndarray, indices: np.ndarray, mask_weights=None) -> np.ndarray:
+        weights = model.get_weights()
+        feed = dict(zip(self.placeholders, weights))
+        with _LOCK:
+            self.session.run(self.assign_ops, feed_dict=feed)
+            if self.head_assign is not None:
+                self.session.run(self.head_assign,
+                                 feed_dict={self.head_placeholder: mask_weights.reshape(-1, 1)})
+            idx = np.repeat(np.asarray(indices, dtype=np.int32), self.augment_by_n)
+            nsa = np.stack([np.arange(idx.size, dtype=np.int32), idx], axis=1)
+            feed = {self.inputs[0]: x, self.inputs[1]: nsa}
+            out = self.session.run(self.outputs[0], feed_dict=feed)
+        return np.asarray(out, dtype=np.float32)
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.session.close()
+
+
+def _clone_in_graph(model):
+    config = model.get_config()
+    custom = {}
+    if isinstance(model, keras.Sequential):
+        clone = keras.Sequential.from_config(config, custom_objects=custom)
+    else:
+        clone = keras.Model.from_config(config, custom_objects=custom)
+    return clone
+
+
+def _strip_softmax_in_graph(clone):
+    last = clone.layers[-1]
+    if isinstance(last, (keras.layers.Activation, keras.layers.Softmax)) and _is_softmax_layer(last):
+        return keras.Model(clone.inputs, last.input, name=f"{clone.name}_scores")
+    if _is_softmax_layer(last):
+        return innvestigate.model_wo_softmax(clone)
+    return clone
+
+
+def _raise_for_checks(analyzer, method: str) -> None:
+    checks = analyzer._model_checks
+    if not checks:
+        return
+    triggered = igraph.model_contains(analyzer._model, [c["check"] for c in checks])
+    for layers, check in zip(triggered, checks):
+        if layers:
+            layer = layers[0]
+            raise UnsupportedModelError(
+                f"method {method!r} (iNNvestigate) cannot analyse layer {layer.name!r} of type "
+                f"{type(layer).__name__}: {check['message'].strip()} Methods that work with any "
+                f"differentiable model: {', '.join(GENERIC_METHODS)}."
+            )
+
+
+def build_analyzer(model, inn_name: str, method: str, options: dict, region: bool) -> _GraphAnalyzer:
+    """Build an iNNvestigate analyzer for ``model`` in a private graph."""
+    graph = tf.Graph()
+    with _LOCK, _private_graph(graph), contextlib.redirect_stdout(io.StringIO()):
+        clone = _clone_in_graph(model)
+        scores = _strip_softmax_in_graph(clone)
+        head_ph = head_assign = None
+        target_model = scores
+        if len(scores.output_shape) > 2 or region:
+            flat = keras.layers.Flatten(name="xai4ess_flatten")(scores.output)
+            if region:
+                dense = keras.layers.Dense(1, use_bias=False, name="xai4ess_region_mean")
+                out = dense(flat)
+                head_ph = tf.compat.v1.placeholder(tf.float32, dense.kernel.shape)
+                head_assign = dense.kernel.assign(head_ph)
+            else:
+                out = flat
+            target_model = keras.Model(scores.inputs, out)
+        try:
+            analyzer = innvestigate.create_analyzer(
+                inn_name, target_model, neuron_selection_mode="index",
+                disable_model_checks=True, **options,
+            )
+        except TypeError as exc:
+            raise TypeError(f"method {method!r}: {exc}") from None
+        _raise_for_checks(analyzer, method)
+        sub = getattr(analyzer, "_subanalyzer", None)
+        try:
+            analyzer.create_analyzer_model()
+        except (NotImplementedError, NotAnalyzeableModelException) as exc:
+            raise UnsupportedModelError(
+                f"method {method!r} (iNNvestigate) cannot analyse model {model.name!r}"
+                f"{': ' + str(exc) if str(exc) else ''}. Methods that work with any "
+                f"differentiable model: {', '.join(GENERIC_METHODS)}."
+            ) from None
+        amodel = (sub or analyzer)._analyzer_model
+        augment = int(getattr(analyzer, "_augment_by_n", 1)) if sub is not None else 1
+        placeholders = [tf.compat.v1.placeholder(w.dtype.base_dtype, w.shape) for w in clone.weights]
+        assign_ops = [w.assign(p) for w, p in zip(clone.weights, placeholders)]
+        session = tf.compat.v1.Session(graph=graph)
+        session.run(tf.compat.v1.global_variables_initializer())
+        return _GraphAnalyzer(
+            graph=graph, session=session, inputs=list(amodel.inputs), outputs=list(amodel.outputs),
+            placeholders=placeholders, assign_ops=assign_ops, head_placeholder=head_ph,
+            head_assign=head_assign, augment_by_n=augment, n_model_weights=len(clone.weights),
+            input_shape=tuple(model.input_shape),
+        )
+
+
+class AnalyzerCache:
+    """LRU cache of analyzers, keyed by (model, method, options); never outlives its model."""
+
+    def __init__(self, maxsize: int = 32):
+        self.maxsize = maxsize
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, model, key, factory):
+        import weakref
+
+        full = (id(model), key)
+        item = self._items.get(full)
+        if item is not None and item[0]() is model:
+            self._items.move_to_end(full)
+            return item[1]
+        if item is not None:  # a dead model's id was reused
+            item[1].close()
+            del self._items[full]
+        value = factory()
+        self._items[full] = (weakref.ref(model), value)
+        while len(self._items) > self.maxsize:
+            _, (_, old) = self._items.popitem(last=False)
+            old.close()
+        return value
+
+    def clear(self):
+        for _, value in self._items.values():
+            value.close()
+        self._items.clear()
+
+
+ANALYZERS = AnalyzerCache()
+
+
+def innvestigate_analyze(model, x, inn_name, method, options, indices, mask_weights=None):
+    key = (inn_name, tuple(sorted((k, repr(v)) for k, v in options.items())), mask_weights is not None)
+    analyzer = ANALYZERS.get(
+        model, key, lambda: build_analyzer(model, inn_name, method, options, mask_weights is not None)
+    )
+    return analyzer.run(model, x, indices, mask_weights)
+
+
+# ---------------------------------------------------------------------------
+# tf-explain (eager)
+# ---------------------------------------------------------------------------
+def _groups(indices: np.ndarray):
+    """Yield (target index, sample positions) groups: tf-explain takes one class per call."""
+    for t in np.unique(indices):
+        yield int(t), np.flatnonzero(indices == t)
+
+
+def default_gradcam_layer(model) -> str:
+    """Name of the last layer with a 4-D output before the first flattening layer."""
+    name = None
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.Flatten, keras.layers.GlobalAveragePooling2D,
+                              keras.layers.GlobalMaxPooling2D, keras.layers.Dense)):
+            break
+        shape = getattr(layer, "output_shape", None)
+        if isinstance(shape, tuple) and len(shape) == 4 and not isinstance(layer, keras.layers.InputLayer):
+            name = layer.name
+    if name is None:
+        raise UnsupportedModelError(
+            f"method 'gradcam' needs a convolutional layer with an (N, H, W, C) output; model "
+            f"{model.name!r} has none. Try 'lrp.epsilon' or 'integrated_gradients'."
+        )
+    return name
+
+
+def tfx_gradcam(model, x, indices, layer: str | None = None, guided: bool = False):
+    import cv2
+
+    layer = layer or default_gradcam_layer(model)
+    try:
+        model.get_layer(layer)
+    except ValueError:
+        names = [lay.name for lay in model.layers]
+        raise ValueError(f"gradcam: model has no layer {layer!r}; layers: {names}") from None
+    out = np.zeros(x.shape[:-1], dtype=np.float32)
+    for t, pos in _groups(indices):
+        conv, grads = _tfx_grad_cam.GradCAM.get_gradients_and_filters(model, x[pos], layer, t, guided)
+        cams = _tfx_grad_cam.GradCAM.generate_ponderated_output(conv, grads)
+        for p, cam in zip(pos, cams):
+            cam = np.maximum(np.asarray(cam, dtype=np.float32), 0.0)  # Grad-CAM's ReLU
+            out[p] = cv2.resize(cam, (x.shape[2], x.shape[1]), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+@contextlib.contextmanager
+def _occlusion_fill(value):
+    """tf-explain fills patches with 127.5 (0-255 images); use ``value`` instead."""
+    original = _tfx_occlusion.apply_grey_patch
+
+    def patch(image, top_left_x, top_left_y, patch_size):
+        patched = np.array(image, copy=True)
+        patched[top_left_y:top_left_y + patch_size, top_left_x:top_left_x + patch_size, :] = value
+        return patched
+
+    _tfx_occlusion.apply_grey_patch = patch
+    try:
+        yield
+    finally:
+        _tfx_occlusion.apply_grey_patch = original
+
+
+def tfx_occlusion(model, x, indices, patch_size: int = 4, baseline: str | float = "mean"):
+    h, w = x.shape[1:3]
+    if h != w:
+        raise UnsupportedModelError(
+            f"method 'occlusion' (tf-explain) needs square inputs; got {h}x{w}. "
+            "Use 'integrated_gradients' or 'lrp.epsilon' for non-square inputs."
+        )
+    scores = model.predict(x, verbose=0)
+    out = np.zeros(x.shape[:-1], dtype=np.float32)
+    occ = _tfx_occlusion.OcclusionSensitivity(batch_size=256)
+    for i in range(len(x)):
+        t = int(indices[i])
+        fill = x[i].mean(axis=(0, 1)) if baseline == "mean" else float(baseline)
+        with _occlusion_fill(fill), contextlib.redirect_stdout(io.StringIO()):
+            sens = occ.get_sensitivity_map(model, x[i], t, patch_size)
+        # tf-explain returns 1 - score(occluded); the attribution is the drop in score.
+        out[i] = np.asarray(sens, dtype=np.float32) - (1.0 - float(scores[i, t]))
+    return out
+
+
+def tfx_vanilla_gradients(model, x, indices):
+    out = np.zeros_like(x)
+    for t, pos in _groups(indices):
+        out[pos] = VanillaGradients.compute_gradients(x[pos], model, t).numpy()
+    return out
+
+
+def tfx_gradients_inputs(model, x, indices):
+    out = np.zeros_like(x)
+    for t, pos in _groups(indices):
+        out[pos] = GradientsInputs.compute_gradients(x[pos], model, t).numpy()
+    return out
+
+
+def tfx_integrated_gradients(model, x, indices, steps: int = 32):
+    out = np.zeros_like(x)
+    for t, pos in _groups(indices):
+        paths = IntegratedGradients.generate_interpolations(x[pos], steps)
+        avg = IntegratedGradients.get_integrated_gradients(paths, model, t, steps).numpy()
+        # tf-explain returns the path-averaged gradient; IG multiplies it by (x - baseline=0).
+        out[pos] = avg * x[pos]
+    return out
+
+
+def tfx_smoothgrad(softmax_model, x, indices, samples: int = 16, noise: float = 0.1, seed: int = 0):
+    out = np.zeros_like(x)
+    rng_state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        for t, pos in _groups(indices):
+            noisy = SmoothGrad.generate_noisy_images(x[pos], samples, noise)
+            grads = SmoothGrad.get_averaged_gradients(noisy, softmax_model, t, samples).numpy()
+            # tf-explain differentiates the cross-entropy loss -log p_t; flip the sign so
+            # that positive values are evidence for the target.
+            out[pos] = -grads
+    finally:
+        np.random.set_state(rng_state)
+    return out
