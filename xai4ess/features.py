@@ -25,7 +25,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -140,8 +141,9 @@ def _forward(sub, x: np.ndarray, batch_size: int) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0,), np.float32)
 
 
-def activation_maps(model, layer: str, unit: int, x: np.ndarray, *,
-                    batch_size: int = 128) -> np.ndarray:
+def activation_maps(
+    model, layer: str, unit: int, x: np.ndarray, *, batch_size: int = 128
+) -> np.ndarray:
     """The activation of one unit for every sample (its map for a conv layer).
 
     Parameters
@@ -172,8 +174,9 @@ def activation_maps(model, layer: str, unit: int, x: np.ndarray, *,
     return out[..., unit]
 
 
-def unit_activations(model, layer: str, unit: int, x: np.ndarray, *, pool: str = "max",
-                     batch_size: int = 128) -> np.ndarray:
+def unit_activations(
+    model, layer: str, unit: int, x: np.ndarray, *, pool: str = "max", batch_size: int = 128
+) -> np.ndarray:
     """One number per sample: the unit's activation pooled over space.
 
     ``pool="max"`` (the strongest response anywhere) or ``"mean"`` (the channel
@@ -195,8 +198,16 @@ def _pool(a: np.ndarray, pool: str) -> np.ndarray:
 # --------------------------------------------------------------------------- method 1
 
 
-def top_activating(model, layer: str, unit: int, x: np.ndarray, k: int = 9, *,
-                   pool: str = "max", batch_size: int = 128) -> TopActivating:
+def top_activating(
+    model,
+    layer: str,
+    unit: int,
+    x: np.ndarray,
+    k: int = 9,
+    *,
+    pool: str = "max",
+    batch_size: int = 128,
+) -> TopActivating:
     """The ``k`` samples of ``x`` that activate a unit most (feature visualisation, method 1).
 
     Parameters
@@ -371,8 +382,7 @@ def _resize_maps(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return a[:, rows][:, :, cols]
 
 
-def mask_response(model, layer: str, x: np.ndarray, mask: np.ndarray, *,
-                  batch_size: int = 128):
+def mask_response(model, layer: str, x: np.ndarray, mask: np.ndarray, *, batch_size: int = 128):
     """How strongly each unit of a conv layer fires inside a region, per unit.
 
     For every channel of ``layer`` the activation maps are resized
@@ -450,8 +460,15 @@ def _show(ax, img: np.ndarray):
     ax.set_yticks([])
 
 
-def top_activating_figure(x: np.ndarray, result: TopActivating, *, maps: np.ndarray | None = None,
-                          ncols: int = 9, title: str = "", size: float = 1.5):
+def top_activating_figure(
+    x: np.ndarray,
+    result: TopActivating,
+    *,
+    maps: np.ndarray | None = None,
+    ncols: int = 9,
+    title: str = "",
+    size: float = 1.5,
+):
     """Draw the top-activating samples (and, if given, the unit's activation maps below).
 
     Parameters
