@@ -79,8 +79,15 @@ def _cloud_cover(field: np.ndarray, coverage: float, sharpness: float = 0.35) ->
 class _Turrets:
     """Convective turrets that are born, grow, bubble and collapse within minutes."""
 
-    def __init__(self, rng: np.random.Generator, centre: tuple[float, float], radius: float,
-                 contrast: float, density: float, wind: tuple[float, float]) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        centre: tuple[float, float],
+        radius: float,
+        contrast: float,
+        density: float,
+        wind: tuple[float, float],
+    ) -> None:
         n = max(4, int(round(density * radius**2)))
         ang = rng.uniform(0, 2 * np.pi, n)
         rad = radius * np.sqrt(rng.uniform(0, 1, n))
@@ -96,10 +103,14 @@ class _Turrets:
 
     def _centre(self, i: int, t: float) -> tuple[float, float]:
         age = t - self.birth[i]
-        return (self.y[i] + self.vy[i] * age + self.wind[0] * t,
-                self.x[i] + self.vx[i] * age + self.wind[1] * t)
+        return (
+            self.y[i] + self.vy[i] * age + self.wind[0] * t,
+            self.x[i] + self.vx[i] * age + self.wind[1] * t,
+        )
 
-    def render(self, t: float, size: int, sun: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    def render(
+        self, t: float, size: int, sun: tuple[float, float]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Reflectance change and turret-top "height" (0..1) at minute ``t``."""
         age = (t - self.birth) / self.life
         env = np.where((age > 0) & (age < 1), np.sin(np.pi * np.clip(age, 0, 1)), 0.0)
@@ -131,8 +142,9 @@ class _Turrets:
         return mask
 
 
-def _scene(rng: np.random.Generator, kind: int, size: int, ir: bool, noise: float,
-           turret_contrast: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _scene(
+    rng: np.random.Generator, kind: int, size: int, ir: bool, noise: float, turret_contrast: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One sample: vis (T, H, W), IR (T, H, W) or None, texture mask (H, W)."""
     times = np.asarray(FRAME_MINUTES, dtype=np.float64)
     nt = len(times)
@@ -172,8 +184,7 @@ def _scene(rng: np.random.Generator, kind: int, size: int, ir: bool, noise: floa
             # Keep the turret region inside the patch.
             cy = float(np.clip(cy, radius, size - 1 - radius))
             cx = float(np.clip(cx, radius, size - 1 - radius))
-            turrets = _Turrets(rng, (cy, cx), radius, turret_contrast, density=0.6,
-                               wind=wind)
+            turrets = _Turrets(rng, (cy, cx), radius, turret_contrast, density=0.6, wind=wind)
     vis = np.empty((nt, size, size))
     tb = np.empty((nt, size, size)) if ir else None
     t_top = rng.uniform(*_T_TOP[kind]) if kind else 0.0
@@ -189,8 +200,11 @@ def _scene(rng: np.random.Generator, kind: int, size: int, ir: bool, noise: floa
         if ir:
             top = t_top - 12.0 * height if kind else 0.0
             tb[j] = t_surface * (1.0 - c) + top * c + 0.15 * rng.standard_normal((size, size))
-    mask = (turrets.footprint(times, size) if turrets is not None
-            else np.zeros((size, size), dtype=bool))
+    mask = (
+        turrets.footprint(times, size)
+        if turrets is not None
+        else np.zeros((size, size), dtype=bool)
+    )
     return np.clip(vis, 0.0, 1.0), tb, mask
 
 
@@ -258,8 +272,11 @@ def convection(
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
     if int(size) != size or size < 16:
         raise ValueError(f"size must be an integer of at least 16 pixels, got {size!r}")
-    rates = {"convective": convective_rate, "bright_stratiform": bright_stratiform_rate,
-             "texture_only": texture_only_rate}
+    rates = {
+        "convective": convective_rate,
+        "bright_stratiform": bright_stratiform_rate,
+        "texture_only": texture_only_rate,
+    }
     for key, value in rates.items():
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{key}_rate must be in [0, 1], got {value!r}")
@@ -294,7 +311,7 @@ def convection(
         channels += [f"ir_t{m}" for m in FRAME_MINUTES]
     attrs = {
         "description": "Synthetic GOES-16-like 5-frame sequences (stand-in for ABI band 2 "
-                       "with MRMS-derived convection labels)",
+        "with MRMS-derived convection labels)",
         "channels": channels,
         "units": {"vis": "reflectance factor (0-1)", "ir": "K"},
         "bands": {"vis": "ABI band 2, 0.64 um", "ir": "ABI band 14, 11.2 um"},
@@ -323,10 +340,13 @@ SHIPPED = {"train": (900, 0), "test": (300, 1)}
 X_SCALE = 1.0 / 255.0
 
 
-def _stored(ds: Dataset) -> Dataset:
+def stored(ds: Dataset) -> Dataset:
+    """``ds`` as written to the shipped file: ``x`` as uint8 with ``attrs["x_scale"]``."""
     q = np.clip(np.round(ds.x / X_SCALE), 0, 255).astype(np.uint8)
-    out = Dataset({"x": q, "y": ds.y, "kind": ds.kind, "texture_mask": ds.texture_mask},
-                  attrs={**ds.attrs, "x_scale": X_SCALE, "x_stored_as": "uint8"})
+    out = Dataset(
+        {"x": q, "y": ds.y, "kind": ds.kind, "texture_mask": ds.texture_mask},
+        attrs={**ds.attrs, "x_scale": X_SCALE, "x_stored_as": "uint8"},
+    )
     return out
 
 
@@ -341,7 +361,12 @@ def write_shipped(directory: Path) -> None:
     from .. import registry
 
     split = shipped_split()
-    arrays = split_to_arrays(Split(_stored(split.train), _stored(split.test)))
-    registry.write_npz(directory, "convection.npz", arrays, recipe="convection",
-                       description="Synthetic GOES-16-like 5-frame sequences: standard split "
-                                   "(train seed 0, test seed 1), x as uint8 * x_scale")
+    arrays = split_to_arrays(Split(stored(split.train), stored(split.test)))
+    registry.write_npz(
+        directory,
+        "convection.npz",
+        arrays,
+        recipe="convection",
+        description="Synthetic GOES-16-like 5-frame sequences: standard split "
+        "(train seed 0, test seed 1), x as uint8 * x_scale",
+    )

@@ -29,9 +29,16 @@ N_FRAMES = 5
 RECIPES = {
     "convection": {"data": None, "epochs": 6, "seed": 1, "batch_size": 32},
     "convection_texture": {
-        "data": {"n": 2400, "seed": 10, "convective_rate": 0.3, "bright_stratiform_rate": 0.3,
-                 "texture_only_rate": 0.2},
-        "epochs": 8, "seed": 1, "batch_size": 32,
+        "data": {
+            "n": 2400,
+            "seed": 10,
+            "convective_rate": 0.3,
+            "bright_stratiform_rate": 0.3,
+            "texture_only_rate": 0.2,
+        },
+        "epochs": 8,
+        "seed": 1,
+        "batch_size": 32,
     },
 }
 
@@ -50,7 +57,12 @@ def frame_difference_kernel(n_frames: int = N_FRAMES) -> np.ndarray:
     return w
 
 
-def build(name: str = "convection", size: int = 32, filters: int = 16):
+def build(
+    name: str = "convection",
+    size: int = 32,
+    filters: int = 16,
+    frame_differences: bool | None = None,
+):
     """The untrained network.
 
     Parameters
@@ -60,6 +72,9 @@ def build(name: str = "convection", size: int = 32, filters: int = 16):
         Patch size in pixels (divisible by 8).
     filters : int
         Filters of the first convolution (doubled in the later ones).
+    frame_differences : bool, optional
+        Add the fixed ``frame_diff`` layer (default: only for
+        ``"convection_texture"``). Shipped weights fit the defaults only.
 
     Examples
     --------
@@ -76,9 +91,12 @@ def build(name: str = "convection", size: int = 32, filters: int = 16):
     layers = keras.layers
     inp = keras.Input((size, size, N_FRAMES), name="frames")
     x = inp
-    if name == "convection_texture":
-        diff = layers.Conv2D(N_FRAMES - 1, 1, use_bias=False, trainable=False,
-                             name="frame_diff")(inp)
+    if frame_differences is None:
+        frame_differences = name == "convection_texture"
+    if frame_differences:
+        diff = layers.Conv2D(N_FRAMES - 1, 1, use_bias=False, trainable=False, name="frame_diff")(
+            inp
+        )
         x = layers.Concatenate(name="frames_and_diffs")([inp, diff])
     x = layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv1")(x)
     x = layers.MaxPooling2D(2, name="pool1")(x)
@@ -91,7 +109,7 @@ def build(name: str = "convection", size: int = 32, filters: int = 16):
     x = layers.Dense(2, name="logits")(x)
     out = layers.Activation("softmax", name="softmax")(x)
     model = keras.Model(inp, out, name=name)
-    if name == "convection_texture":
+    if frame_differences:
         model.get_layer("frame_diff").set_weights([frame_difference_kernel()])
     return model
 
@@ -103,13 +121,21 @@ def training_data(name: str):
 
     spec = RECIPES[name]["data"]
     if spec is None:
-        return gen.shipped_split().train
+        # Exactly what data/convection.npz holds (reflectance quantised to 1/255).
+        return gen.as_float(gen.stored(gen.shipped_split().train))
     spec = dict(spec)
     return gen.convection(spec.pop("n"), **spec)
 
 
-def train(name: str = "convection", *, epochs: int | None = None, data=None,
-          seed: int | None = None, verbose: int = 0):
+def train(
+    name: str = "convection",
+    *,
+    epochs: int | None = None,
+    data=None,
+    seed: int | None = None,
+    frame_differences: bool | None = None,
+    verbose: int = 0,
+):
     """Train a convection model reproducibly and return it.
 
     Parameters
@@ -121,6 +147,8 @@ def train(name: str = "convection", *, epochs: int | None = None, data=None,
         Training data (``x`` ``(N, 32, 32, 5)``, ``y``); default: the recipe's.
     seed : int, optional
         Seed of weights and shuffling.
+    frame_differences : bool, optional
+        Passed to :func:`build` (default: the model's own choice).
     verbose : int
         Keras verbosity (0 = silent).
 
@@ -145,11 +173,20 @@ def train(name: str = "convection", *, epochs: int | None = None, data=None,
     y = np.asarray(ds.y, dtype=np.int64)
     tf.keras.utils.set_random_seed(recipe["seed"] if seed is None else seed)
     tf.config.experimental.enable_op_determinism()
-    model = build(name, size=x.shape[1])
-    model.compile(optimizer=tf.keras.optimizers.Adam(1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, epochs=epochs or recipe["epochs"], batch_size=recipe["batch_size"],
-              shuffle=True, verbose=verbose)
+    model = build(name, size=x.shape[1], frame_differences=frame_differences)
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    model.fit(
+        x,
+        y,
+        epochs=epochs or recipe["epochs"],
+        batch_size=recipe["batch_size"],
+        shuffle=True,
+        verbose=verbose,
+    )
     return model
 
 
@@ -159,5 +196,10 @@ def write_shipped(directory: Path) -> None:
 
     for name in NAMES:
         model = train(name)
-        save_weights(model, directory, f"models/{name}.weights.npz", recipe="model:convection",
-                     description=f"{name}: {RECIPES[name]}")
+        save_weights(
+            model,
+            directory,
+            f"models/{name}.weights.npz",
+            recipe="model:convection",
+            description=f"{name}: {RECIPES[name]}",
+        )
