@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     dsub.add_parser("verify", help="check every registered file against its SHA-256")
     dsub.add_parser("list", help="list the recipes")
     regen = dsub.add_parser("regenerate", help="rewrite files from their recipes")
-    regen.add_argument("names", nargs="*", help=f"recipes (default: all): {', '.join(registry.RECIPES)}")
+    regen.add_argument(
+        "names", nargs="*", help=f"recipes (default: all): {', '.join(registry.RECIPES)}"
+    )
     args = parser.parse_args(argv)
 
     if args.action == "list":

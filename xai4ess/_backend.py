@@ -84,8 +84,12 @@ _INNVESTIGATE_UNSUPPORTED = (
 )
 
 # Methods that work on any differentiable Keras model (suggested in errors).
-GENERIC_METHODS = ("tfx.vanilla_gradients", "tfx.gradients_inputs", "tfx.integrated_gradients",
-                   "occlusion")
+GENERIC_METHODS = (
+    "tfx.vanilla_gradients",
+    "tfx.gradients_inputs",
+    "tfx.integrated_gradients",
+    "occlusion",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -212,6 +216,7 @@ class _GraphAnalyzer:
     augment_by_n: int
     n_model_weights: int
     input_shape: tuple
+    analyzer: object = None
 
     def run(self, model, x: np.ndarray, indices: np.ndarray, mask_weights=None) -> np.ndarray:
         weights = model.get_weights()
@@ -219,8 +224,9 @@ class _GraphAnalyzer:
         with _LOCK:
             self.session.run(self.assign_ops, feed_dict=feed)
             if self.head_assign is not None:
-                self.session.run(self.head_assign,
-                                 feed_dict={self.head_placeholder: mask_weights.reshape(-1, 1)})
+                self.session.run(
+                    self.head_assign, feed_dict={self.head_placeholder: mask_weights.reshape(-1, 1)}
+                )
             idx = np.repeat(np.asarray(indices, dtype=np.int32), self.augment_by_n)
             nsa = np.stack([np.arange(idx.size, dtype=np.int32), idx], axis=1)
             feed = {self.inputs[0]: x, self.inputs[1]: nsa}
@@ -244,7 +250,9 @@ def _clone_in_graph(model):
 
 def _strip_softmax_in_graph(clone):
     last = clone.layers[-1]
-    if isinstance(last, (keras.layers.Activation, keras.layers.Softmax)) and _is_softmax_layer(last):
+    if isinstance(last, (keras.layers.Activation, keras.layers.Softmax)) and _is_softmax_layer(
+        last
+    ):
         return keras.Model(clone.inputs, last.input, name=f"{clone.name}_scores")
     if _is_softmax_layer(last):
         return innvestigate.model_wo_softmax(clone)
@@ -266,7 +274,9 @@ def _raise_for_checks(analyzer, method: str) -> None:
             )
 
 
-def build_analyzer(model, inn_name: str, method: str, options: dict, region: bool) -> _GraphAnalyzer:
+def build_analyzer(
+    model, inn_name: str, method: str, options: dict, region: bool
+) -> _GraphAnalyzer:
     """Build an iNNvestigate analyzer for ``model`` in a private graph."""
     graph = tf.Graph()
     with _LOCK, _private_graph(graph), contextlib.redirect_stdout(io.StringIO()):
@@ -286,8 +296,11 @@ def build_analyzer(model, inn_name: str, method: str, options: dict, region: boo
             target_model = keras.Model(scores.inputs, out)
         try:
             analyzer = innvestigate.create_analyzer(
-                inn_name, target_model, neuron_selection_mode="index",
-                disable_model_checks=True, **options,
+                inn_name,
+                target_model,
+                neuron_selection_mode="index",
+                disable_model_checks=True,
+                **options,
             )
         except TypeError as exc:
             raise TypeError(f"method {method!r}: {exc}") from None
@@ -303,15 +316,25 @@ def build_analyzer(model, inn_name: str, method: str, options: dict, region: boo
             ) from None
         amodel = (sub or analyzer)._analyzer_model
         augment = int(getattr(analyzer, "_augment_by_n", 1)) if sub is not None else 1
-        placeholders = [tf.compat.v1.placeholder(w.dtype.base_dtype, w.shape) for w in clone.weights]
+        placeholders = [
+            tf.compat.v1.placeholder(w.dtype.base_dtype, w.shape) for w in clone.weights
+        ]
         assign_ops = [w.assign(p) for w, p in zip(clone.weights, placeholders)]
         session = tf.compat.v1.Session(graph=graph)
         session.run(tf.compat.v1.global_variables_initializer())
         return _GraphAnalyzer(
-            graph=graph, session=session, inputs=list(amodel.inputs), outputs=list(amodel.outputs),
-            placeholders=placeholders, assign_ops=assign_ops, head_placeholder=head_ph,
-            head_assign=head_assign, augment_by_n=augment, n_model_weights=len(clone.weights),
+            graph=graph,
+            session=session,
+            inputs=list(amodel.inputs),
+            outputs=list(amodel.outputs),
+            placeholders=placeholders,
+            assign_ops=assign_ops,
+            head_placeholder=head_ph,
+            head_assign=head_assign,
+            augment_by_n=augment,
+            n_model_weights=len(clone.weights),
             input_shape=tuple(model.input_shape),
+            analyzer=analyzer,
         )
 
 
@@ -350,11 +373,57 @@ ANALYZERS = AnalyzerCache()
 
 
 def innvestigate_analyze(model, x, inn_name, method, options, indices, mask_weights=None):
-    key = (inn_name, tuple(sorted((k, repr(v)) for k, v in options.items())), mask_weights is not None)
+    if inn_name in ("integrated_gradients", "smoothgrad"):
+        return _augmented_gradient(model, x, inn_name, method, options, indices, mask_weights)
+    key = (
+        inn_name,
+        tuple(sorted((k, repr(v)) for k, v in options.items())),
+        mask_weights is not None,
+    )
     analyzer = ANALYZERS.get(
-        model, key, lambda: build_analyzer(model, inn_name, method, options, mask_weights is not None)
+        model,
+        key,
+        lambda: build_analyzer(model, inn_name, method, options, mask_weights is not None),
     )
     return analyzer.run(model, x, indices, mask_weights)
+
+
+def _augmented_gradient(model, x, inn_name, method, options, indices, mask_weights, chunk=1024):
+    """iNNvestigate's IntegratedGradients / SmoothGrad wrappers, with the augmentation in numpy.
+
+    The wrappers' own augmented graphs give wrong results when evaluated in a
+    private graph, so we apply their exact recipe around iNNvestigate's
+    Gradient analyzer: integrated gradients average the gradient at
+    ``ref + k/n (x - ref)`` for ``k = 0..n-1`` (iNNvestigate's left Riemann sum)
+    and multiply by ``x - ref``; SmoothGrad averages the gradient at
+    ``x + N(0, noise_scale^2)`` over ``augment_by_n`` draws from a seeded
+    generator (reproducible, unlike a TensorFlow random op).
+    """
+    n_in = len(x)
+    if inn_name == "integrated_gradients":
+        n = int(options.get("steps", 64))
+        ref = np.broadcast_to(np.asarray(options.get("reference_inputs", 0.0), np.float32), x.shape)
+        alphas = (np.arange(n, dtype=np.float32) / n).reshape((1, n) + (1,) * (x.ndim - 1))
+        aug = (ref[:, None] + alphas * (x - ref)[:, None]).reshape((n_in * n,) + x.shape[1:])
+    else:
+        n = int(options.get("augment_by_n", 64))
+        scale = float(options.get("noise_scale", 1.0))
+        rng = np.random.default_rng(int(options.get("seed", 0)))
+        noise = rng.normal(0.0, scale, size=(n_in, n) + x.shape[1:]).astype(np.float32)
+        aug = (x[:, None] + noise).reshape((n_in * n,) + x.shape[1:])
+    idx = np.repeat(np.asarray(indices), n)
+    key = ("gradient", (), mask_weights is not None)
+    grad = ANALYZERS.get(
+        model, key, lambda: build_analyzer(model, "gradient", method, {}, mask_weights is not None)
+    )
+    parts = [
+        grad.run(model, aug[i : i + chunk], idx[i : i + chunk], mask_weights)
+        for i in range(0, len(aug), chunk)
+    ]
+    mean = np.concatenate(parts).reshape((n_in, n) + x.shape[1:]).mean(axis=1)
+    if inn_name == "integrated_gradients":
+        return (mean * (x - ref)).astype(np.float32)
+    return mean.astype(np.float32)
 
 
 # ---------------------------------------------------------------------------
@@ -370,11 +439,22 @@ def default_gradcam_layer(model) -> str:
     """Name of the last layer with a 4-D output before the first flattening layer."""
     name = None
     for layer in model.layers:
-        if isinstance(layer, (keras.layers.Flatten, keras.layers.GlobalAveragePooling2D,
-                              keras.layers.GlobalMaxPooling2D, keras.layers.Dense)):
+        if isinstance(
+            layer,
+            (
+                keras.layers.Flatten,
+                keras.layers.GlobalAveragePooling2D,
+                keras.layers.GlobalMaxPooling2D,
+                keras.layers.Dense,
+            ),
+        ):
             break
         shape = getattr(layer, "output_shape", None)
-        if isinstance(shape, tuple) and len(shape) == 4 and not isinstance(layer, keras.layers.InputLayer):
+        if (
+            isinstance(shape, tuple)
+            and len(shape) == 4
+            and not isinstance(layer, keras.layers.InputLayer)
+        ):
             name = layer.name
     if name is None:
         raise UnsupportedModelError(
@@ -395,7 +475,9 @@ def tfx_gradcam(model, x, indices, layer: str | None = None, guided: bool = Fals
         raise ValueError(f"gradcam: model has no layer {layer!r}; layers: {names}") from None
     out = np.zeros(x.shape[:-1], dtype=np.float32)
     for t, pos in _groups(indices):
-        conv, grads = _tfx_grad_cam.GradCAM.get_gradients_and_filters(model, x[pos], layer, t, guided)
+        conv, grads = _tfx_grad_cam.GradCAM.get_gradients_and_filters(
+            model, x[pos], layer, t, guided
+        )
         cams = _tfx_grad_cam.GradCAM.generate_ponderated_output(conv, grads)
         for p, cam in zip(pos, cams):
             cam = np.maximum(np.asarray(cam, dtype=np.float32), 0.0)  # Grad-CAM's ReLU
@@ -410,7 +492,9 @@ def _occlusion_fill(value):
 
     def patch(image, top_left_x, top_left_y, patch_size):
         patched = np.array(image, copy=True)
-        patched[top_left_y:top_left_y + patch_size, top_left_x:top_left_x + patch_size, :] = value
+        patched[top_left_y : top_left_y + patch_size, top_left_x : top_left_x + patch_size, :] = (
+            value
+        )
         return patched
 
     _tfx_occlusion.apply_grey_patch = patch

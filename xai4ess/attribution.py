@@ -42,50 +42,132 @@ def _m(name, backend, signed, question, per_channel=True, **defaults):
 _METHODS: dict[str, MethodInfo] = {
     m.name: m
     for m in [
-        _m("gradient", "iNNvestigate", True,
-           "How sensitive is the score to a small change of each input value? (saliency)"),
-        _m("input_t_gradient", "iNNvestigate", True,
-           "Input times gradient: a first-order estimate of each input's contribution."),
-        _m("smoothgrad", "iNNvestigate", True,
-           "The gradient averaged over noisy copies of the input: sensitivity without the noise.",
-           augment_by_n=16, noise_scale=None),
-        _m("integrated_gradients", "iNNvestigate", True,
-           "How much does each input contribute along a straight path from a zero baseline?",
-           steps=32),
-        _m("guided_backprop", "iNNvestigate", True,
-           "Which input patterns excite the score through positive paths (ReLU nets only)?"),
-        _m("deep_taylor", "iNNvestigate", False,
-           "Deep Taylor decomposition: positive evidence, conserving the (positive) score."),
-        _m("lrp.z", "iNNvestigate", True,
-           "LRP-0 (z rule): redistribute the score in proportion to the contributions z_ij."),
-        _m("lrp.epsilon", "iNNvestigate", True,
-           "LRP-epsilon: the z rule with a stabiliser that absorbs weak, noisy contributions.",
-           epsilon=1e-7),
-        _m("lrp.alpha_1_beta_0", "iNNvestigate", False,
-           "LRP-alpha1beta0: which inputs provide positive evidence for the score?"),
-        _m("lrp.alpha_2_beta_1", "iNNvestigate", True,
-           "LRP-alpha2beta1: positive evidence, minus counter-evidence."),
-        _m("lrp.alpha_beta", "iNNvestigate", True,
-           "LRP-alpha-beta with your alpha and beta (iNNvestigate convention: alpha - beta = 1).",
-           alpha=1.0, beta=0.0),
-        _m("lrp.sequential_preset_a", "iNNvestigate", True,
-           "Composite LRP: epsilon rule for dense layers, alpha1beta0 for convolutions."),
-        _m("gradcam", "tf-explain", False,
-           "Which regions of a convolutional feature map support the score? (coarse, unsigned)",
-           per_channel=False, layer=None),
-        _m("occlusion", "tf-explain", True,
-           "How much does the score drop when a patch of the input is hidden?",
-           per_channel=False, patch_size=4, baseline="mean"),
-        _m("tfx.vanilla_gradients", "tf-explain", True,
-           "The gradient of the score (saliency), computed eagerly by tf-explain."),
-        _m("tfx.smoothgrad", "tf-explain", True,
-           "tf-explain's SmoothGrad: gradient of log p(target) averaged over noisy inputs.",
-           samples=16, noise=0.1, seed=0),
-        _m("tfx.integrated_gradients", "tf-explain", True,
-           "Integrated gradients from a zero baseline, via tf-explain's path gradients.",
-           steps=32),
-        _m("tfx.gradients_inputs", "tf-explain", True,
-           "Input times gradient, computed eagerly by tf-explain."),
+        _m(
+            "gradient",
+            "iNNvestigate",
+            True,
+            "How sensitive is the score to a small change of each input value? (saliency)",
+        ),
+        _m(
+            "input_t_gradient",
+            "iNNvestigate",
+            True,
+            "Input times gradient: a first-order estimate of each input's contribution.",
+        ),
+        _m(
+            "smoothgrad",
+            "iNNvestigate",
+            True,
+            "The gradient averaged over noisy copies of the input: sensitivity without the noise.",
+            augment_by_n=16,
+            noise_scale=None,
+            seed=0,
+        ),
+        _m(
+            "integrated_gradients",
+            "iNNvestigate",
+            True,
+            "How much does each input contribute along a straight path from a baseline?",
+            steps=32,
+            reference_inputs=0.0,
+        ),
+        _m(
+            "guided_backprop",
+            "iNNvestigate",
+            True,
+            "Which input patterns excite the score through positive paths (ReLU nets only)?",
+        ),
+        _m(
+            "deep_taylor",
+            "iNNvestigate",
+            False,
+            "Deep Taylor decomposition: positive evidence, conserving the (positive) score.",
+        ),
+        _m(
+            "lrp.z",
+            "iNNvestigate",
+            True,
+            "LRP-0 (z rule): redistribute the score in proportion to the contributions z_ij.",
+        ),
+        _m(
+            "lrp.epsilon",
+            "iNNvestigate",
+            True,
+            "LRP-epsilon: the z rule with a stabiliser that absorbs weak, noisy contributions.",
+            epsilon=1e-7,
+        ),
+        _m(
+            "lrp.alpha_1_beta_0",
+            "iNNvestigate",
+            True,
+            "LRP-alpha1beta0: which inputs provide positive evidence for the score? "
+            "(non-negative for a positive score up to bias effects; negative scores flip it)",
+        ),
+        _m(
+            "lrp.alpha_2_beta_1",
+            "iNNvestigate",
+            True,
+            "LRP-alpha2beta1: positive evidence, minus counter-evidence.",
+        ),
+        _m(
+            "lrp.alpha_beta",
+            "iNNvestigate",
+            True,
+            "LRP-alpha-beta with your alpha and beta (iNNvestigate convention: alpha - beta = 1).",
+            alpha=1.0,
+            beta=0.0,
+        ),
+        _m(
+            "lrp.sequential_preset_a",
+            "iNNvestigate",
+            True,
+            "Composite LRP: epsilon rule for dense layers, alpha1beta0 for convolutions.",
+        ),
+        _m(
+            "gradcam",
+            "tf-explain",
+            False,
+            "Which regions of a convolutional feature map support the score? (coarse, unsigned)",
+            per_channel=False,
+            layer=None,
+        ),
+        _m(
+            "occlusion",
+            "tf-explain",
+            True,
+            "How much does the score drop when a patch of the input is hidden?",
+            per_channel=False,
+            patch_size=4,
+            baseline="mean",
+        ),
+        _m(
+            "tfx.vanilla_gradients",
+            "tf-explain",
+            True,
+            "The gradient of the score (saliency), computed eagerly by tf-explain.",
+        ),
+        _m(
+            "tfx.smoothgrad",
+            "tf-explain",
+            True,
+            "tf-explain's SmoothGrad: gradient of log p(target) averaged over noisy inputs.",
+            samples=16,
+            noise=0.1,
+            seed=0,
+        ),
+        _m(
+            "tfx.integrated_gradients",
+            "tf-explain",
+            True,
+            "Integrated gradients from a zero baseline, via tf-explain's path gradients.",
+            steps=32,
+        ),
+        _m(
+            "tfx.gradients_inputs",
+            "tf-explain",
+            True,
+            "Input times gradient, computed eagerly by tf-explain.",
+        ),
     ]
 }
 
@@ -123,8 +205,14 @@ def methods():
     import pandas as pd
 
     rows = [
-        {"method": m.name, "backend": m.backend, "signed": m.signed, "output": m.output,
-         "question": m.question, "options": ", ".join(f"{k}={v!r}" for k, v in m.defaults)}
+        {
+            "method": m.name,
+            "backend": m.backend,
+            "signed": m.signed,
+            "output": m.output,
+            "question": m.question,
+            "options": ", ".join(f"{k}={v!r}" for k, v in m.defaults),
+        }
         for m in _METHODS.values()
     ]
     return pd.DataFrame(rows).set_index("method")
@@ -164,7 +252,9 @@ def _check_input(model, x) -> np.ndarray:
             f"x has shape {x.shape}, the model expects a batch {shown}; for one sample "
             f"pass x[None] (shape {(1,) + x.shape})."
         )
-    if x.ndim != len(expected) or any(e is not None and e != s for e, s in zip(expected[1:], x.shape[1:])):
+    if x.ndim != len(expected) or any(
+        e is not None and e != s for e, s in zip(expected[1:], x.shape[1:])
+    ):
         raise InputShapeError(f"x has shape {x.shape}, the model expects {shown}.")
     if len(x) == 0:
         raise InputShapeError("x is an empty batch.")
@@ -193,7 +283,9 @@ def _resolve_target(target, scores: np.ndarray, classifier: bool):
         if len(t) != n:
             raise TargetError(f"got {len(t)} targets for {n} samples.")
         if np.any((t < 0) | (t >= k)):
-            raise TargetError(f"target {target!r} is out of range: valid output units are 0 to {k - 1}.")
+            raise TargetError(
+                f"target {target!r} is out of range: valid output units are 0 to {k - 1}."
+            )
         return t.astype(np.int32), None
 
     # image output (N, H, W[, C])
@@ -205,15 +297,19 @@ def _resolve_target(target, scores: np.ndarray, classifier: bool):
             f"this model outputs an image of shape {shape_txt}: pass target=(row, col) for one "
             f"output pixel or a boolean mask of shape {tuple(spatial)} for a region."
         )
-    if isinstance(target, tuple) and len(target) in (2, 3) and all(
-        isinstance(v, (int, np.integer)) for v in target
+    if (
+        isinstance(target, tuple)
+        and len(target) in (2, 3)
+        and all(isinstance(v, (int, np.integer)) for v in target)
     ):
         row, col = int(target[0]), int(target[1])
         ch = int(target[2]) if len(target) == 3 else 0
         if not (0 <= row < spatial[0] and 0 <= col < spatial[1] and 0 <= ch < channels):
             raise TargetError(
                 f"target pixel {target!r} is outside the output: rows 0-{spatial[0] - 1}, "
-                f"columns 0-{spatial[1] - 1}" + (f", channels 0-{channels - 1}" if channels > 1 else "") + "."
+                f"columns 0-{spatial[1] - 1}"
+                + (f", channels 0-{channels - 1}" if channels > 1 else "")
+                + "."
             )
         flat = (row * spatial[1] + col) * channels + ch
         return np.full(n, flat, dtype=np.int32), None
@@ -221,18 +317,25 @@ def _resolve_target(target, scores: np.ndarray, classifier: bool):
     if mask.dtype == bool and mask.shape == tuple(spatial):
         if not mask.any():
             raise TargetError("the target mask selects no pixel.")
-        w = np.repeat(mask.astype(np.float32)[..., None], channels, axis=-1) if channels > 1 else mask.astype(np.float32)
+        w = (
+            np.repeat(mask.astype(np.float32)[..., None], channels, axis=-1)
+            if channels > 1
+            else mask.astype(np.float32)
+        )
         w = w / w.sum()
         return np.zeros(n, dtype=np.int32), w.reshape(-1)
     raise TargetError(
         f"for an image output of shape {shape_txt}, target must be (row, col)"
         f"{' or (row, col, channel)' if channels > 1 else ''} or a boolean mask of shape "
         f"{tuple(spatial)}; got {type(target).__name__}"
-        + (f" of shape {mask.shape} and dtype {mask.dtype}" if hasattr(mask, "shape") else "") + "."
+        + (f" of shape {mask.shape} and dtype {mask.dtype}" if hasattr(mask, "shape") else "")
+        + "."
     )
 
 
-def explain(model, x, method: str = "lrp.alpha_1_beta_0", target: Any = None, **options) -> np.ndarray:
+def explain(
+    model, x, method: str = "lrp.alpha_1_beta_0", target: Any = None, **options
+) -> np.ndarray:
     """Attribution (heatmap) of a Keras model's output for a batch of inputs.
 
     Parameters
@@ -303,7 +406,9 @@ def explain(model, x, method: str = "lrp.alpha_1_beta_0", target: Any = None, **
     extra = {"epsilon"} if method.startswith("lrp") else set()
     unknown = set(options) - set(allowed) - extra
     if unknown and info.backend == "tf-explain":
-        raise TypeError(f"method {method!r} takes options {sorted(allowed)}; got {sorted(unknown)}.")
+        raise TypeError(
+            f"method {method!r} takes options {sorted(allowed)}; got {sorted(unknown)}."
+        )
     opts = {**allowed, **options}
 
     scores_model = _backend.score_model(model)
@@ -324,8 +429,9 @@ def explain(model, x, method: str = "lrp.alpha_1_beta_0", target: Any = None, **
                 )
         if method == "smoothgrad" and "noise_scale" not in inn_opts:
             inn_opts["noise_scale"] = float(0.1 * (x.max() - x.min()) or 0.1)
-        out = _backend.innvestigate_analyze(model, x, _INN_NAMES[method], method, inn_opts,
-                                            indices, region)
+        out = _backend.innvestigate_analyze(
+            model, x, _INN_NAMES[method], method, inn_opts, indices, region
+        )
         return out.reshape(x.shape).astype(np.float32)
 
     # tf-explain: explain the pre-softmax score model (flattened / region head for image outputs)
@@ -335,7 +441,9 @@ def explain(model, x, method: str = "lrp.alpha_1_beta_0", target: Any = None, **
     if method == "gradcam":
         out = _backend.tfx_gradcam(target_model, x, indices, layer=opts.get("layer"))
     elif method == "occlusion":
-        out = _backend.tfx_occlusion(target_model, x, indices, int(opts["patch_size"]), opts["baseline"])
+        out = _backend.tfx_occlusion(
+            target_model, x, indices, int(opts["patch_size"]), opts["baseline"]
+        )
     elif method == "tfx.vanilla_gradients":
         out = _backend.tfx_vanilla_gradients(target_model, x, indices)
     elif method == "tfx.gradients_inputs":
@@ -351,8 +459,9 @@ def explain(model, x, method: str = "lrp.alpha_1_beta_0", target: Any = None, **
                 f"classifier ending in softmax; model {model.name!r} has none. Use 'smoothgrad' "
                 "(iNNvestigate) instead."
             )
-        out = _backend.tfx_smoothgrad(model, x, indices, int(opts["samples"]), float(opts["noise"]),
-                                      int(opts["seed"]))
+        out = _backend.tfx_smoothgrad(
+            model, x, indices, int(opts["samples"]), float(opts["noise"]), int(opts["seed"])
+        )
     else:  # pragma: no cover - every method is handled above
         raise AssertionError(method)
     return np.asarray(out, dtype=np.float32)

@@ -26,9 +26,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -76,22 +76,54 @@ def _recipes(*items: Recipe) -> dict[str, Recipe]:
 
 #: Every recipe, in the order ``regenerate`` runs them (datasets before models).
 RECIPES: dict[str, Recipe] = _recipes(
-    Recipe("horses", "dataset", "xai4ess.data._horses:write_shipped",
-           "Synthetic horse / no-horse scenes with tag and pole confounders"),
-    Recipe("convection", "dataset", "xai4ess.data._convection:write_shipped",
-           "Synthetic GOES-16-like 5-frame sequences, convective or not"),
-    Recipe("goes_mrms", "dataset", "xai4ess.data._goes_mrms:write_shipped",
-           "Synthetic GOES C07/C09/C13/GLM scenes with MRMS-like reflectivity"),
-    Recipe("climate", "dataset", "xai4ess.data._climate:write_shipped",
-           "Synthetic annual-mean temperature maps, forced signal plus variability"),
-    Recipe("model:horses", "weights", "xai4ess.models._horses:write_shipped",
-           "Horse classifiers: confounded ('horses') and de-confounded ('horses_fixed')"),
-    Recipe("model:convection", "weights", "xai4ess.models._convection:write_shipped",
-           "Convection classifiers: brightness-only and texture-aware"),
-    Recipe("model:goes_mrms", "weights", "xai4ess.models._goes_mrms:write_shipped",
-           "Fully convolutional GOES-to-MRMS network"),
-    Recipe("model:climate", "weights", "xai4ess.models._climate:write_shipped",
-           "Dense year-from-map network with ridge penalty"),
+    Recipe(
+        "horses",
+        "dataset",
+        "xai4ess.data._horses:write_shipped",
+        "Synthetic horse / no-horse scenes with tag and pole confounders",
+    ),
+    Recipe(
+        "convection",
+        "dataset",
+        "xai4ess.data._convection:write_shipped",
+        "Synthetic GOES-16-like 5-frame sequences, convective or not",
+    ),
+    Recipe(
+        "goes_mrms",
+        "dataset",
+        "xai4ess.data._goes_mrms:write_shipped",
+        "Synthetic GOES C07/C09/C13/GLM scenes with MRMS-like reflectivity",
+    ),
+    Recipe(
+        "climate",
+        "dataset",
+        "xai4ess.data._climate:write_shipped",
+        "Synthetic annual-mean temperature maps, forced signal plus variability",
+    ),
+    Recipe(
+        "model:horses",
+        "weights",
+        "xai4ess.models._horses:write_shipped",
+        "Horse classifiers: confounded ('horses') and de-confounded ('horses_fixed')",
+    ),
+    Recipe(
+        "model:convection",
+        "weights",
+        "xai4ess.models._convection:write_shipped",
+        "Convection classifiers: brightness-only and texture-aware",
+    ),
+    Recipe(
+        "model:goes_mrms",
+        "weights",
+        "xai4ess.models._goes_mrms:write_shipped",
+        "Fully convolutional GOES-to-MRMS network",
+    ),
+    Recipe(
+        "model:climate",
+        "weights",
+        "xai4ess.models._climate:write_shipped",
+        "Dense year-from-map network with ridge penalty",
+    ),
 )
 
 
@@ -231,7 +263,9 @@ def path(filename: str, directory: Path | None = None) -> Path:
     entry = reg.get(filename)
     file = directory / filename
     if entry is None:
-        raise DataFileError(f"{file} is not listed in {directory / REGISTRY_NAME}. {_regen_hint(filename, None)}")
+        raise DataFileError(
+            f"{file} is not listed in {directory / REGISTRY_NAME}. {_regen_hint(filename, None)}"
+        )
     if not file.exists():
         raise DataFileError(f"data file {file} is missing. {_regen_hint(filename, entry)}")
     digest = sha256(file)
@@ -249,7 +283,11 @@ def load_npz(filename: str, directory: Path | None = None) -> dict[str, np.ndarr
     try:
         with np.load(file, allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as exc:  # pragma: no cover - hash catches it first
+    except (
+        ValueError,
+        OSError,
+        zipfile.BadZipFile,
+    ) as exc:  # pragma: no cover - hash catches it first
         entry = entries(directory).get(filename)
         raise DataFileError(f"cannot read {file}: {exc}. {_regen_hint(filename, entry)}") from exc
 
@@ -267,8 +305,11 @@ def verify(directory: Path | None = None) -> dict[str, str]:
     return out
 
 
-def regenerate(names: list[str] | None = None, directory: Path | None = None,
-               log: Callable[[str], None] = print) -> None:
+def regenerate(
+    names: list[str] | None = None,
+    directory: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> None:
     """Run recipes (all when ``names`` is empty), rewriting their files atomically."""
     directory = Path(directory) if directory else data_dir()
     selected = names or list(RECIPES)

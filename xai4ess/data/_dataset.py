@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, Mapping, NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -49,9 +50,7 @@ class Dataset:
             return d["_arrays"][name]
         if name in d.get("_static", {}):
             return d["_static"][name]
-        raise AttributeError(
-            f"dataset has no field {name!r}; fields: {sorted(self.fields)}"
-        )
+        raise AttributeError(f"dataset has no field {name!r}; fields: {sorted(self.fields)}")
 
     @property
     def fields(self) -> list[str]:
@@ -65,7 +64,7 @@ class Dataset:
     def __len__(self) -> int:
         return len(next(iter(self._arrays.values()))) if self._arrays else 0
 
-    def __getitem__(self, index) -> "Dataset":
+    def __getitem__(self, index) -> Dataset:
         """Select samples (an int keeps the sample axis)."""
         if isinstance(index, (int, np.integer)):
             index = [int(index)]
@@ -83,7 +82,7 @@ class Dataset:
             rows.append(f"  {k:14s} {str(v.dtype):8s} {v.shape}{kind}")
         return "\n".join(rows)
 
-    def replace(self, **arrays: np.ndarray) -> "Dataset":
+    def replace(self, **arrays: np.ndarray) -> Dataset:
         """A copy with some per-sample arrays replaced or added."""
         new = dict(self._arrays)
         new.update(arrays)
@@ -99,17 +98,17 @@ class Dataset:
         return out
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str = "") -> "Dataset":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str = "") -> Dataset:
         """Inverse of :meth:`to_arrays`."""
         per, static, attrs = {}, {}, {}
         for key, value in arrays.items():
             if not key.startswith(prefix):
                 continue
-            name = key[len(prefix):]
+            name = key[len(prefix) :]
             if name == "attrs":
                 attrs = json.loads(bytes(value.astype(np.uint8)).decode())
             elif name.startswith("static."):
-                static[name[len("static."):]] = value
+                static[name[len("static.") :]] = value
             else:
                 per[name] = value
         return cls(per, static, attrs)

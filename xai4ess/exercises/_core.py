@@ -33,8 +33,9 @@ class Feedback:
         return f'<p style="color:{colour}"><b>{mark}</b> {self.message}</p>'
 
 
-def check_number(answer, expected, *, rtol: float = 0.0, atol: float = 0.0, hint: str = "",
-                 what: str = "answer") -> Feedback:
+def check_number(
+    answer, expected, *, rtol: float = 0.0, atol: float = 0.0, hint: str = "", what: str = "answer"
+) -> Feedback:
     """Compare a number (or tuple of numbers) with the expected value.
 
     The feedback says whether the answer is too large or too small and by how
@@ -52,9 +53,13 @@ def check_number(answer, expected, *, rtol: float = 0.0, atol: float = 0.0, hint
     a = np.atleast_1d(np.asarray(answer, dtype=float))
     e = np.atleast_1d(np.asarray(expected, dtype=float))
     if a.shape != e.shape:
-        return Feedback(False, f"Your {what} should have {e.size} value(s), it has {a.size}. {hint}".strip())
+        return Feedback(
+            False, f"Your {what} should have {e.size} value(s), it has {a.size}. {hint}".strip()
+        )
     if np.allclose(a, e, rtol=rtol, atol=atol):
         return Feedback(True, "Right.")
     rel = np.abs(a - e) / np.maximum(np.abs(e), 1e-12)
     direction = "too large" if np.sum(a - e) > 0 else "too small"
-    return Feedback(False, f"Not yet: your {what} is {direction} (off by about {rel.max():.0%}). {hint}".strip())
+    return Feedback(
+        False, f"Not yet: your {what} is {direction} (off by about {rel.max():.0%}). {hint}".strip()
+    )

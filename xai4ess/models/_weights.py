@@ -15,10 +15,13 @@ def weights_to_arrays(model) -> dict[str, np.ndarray]:
     return {f"{i:04d}:{w.name}": w.numpy() for i, w in enumerate(model.weights)}
 
 
-def save_weights(model, directory: Path, filename: str, *, recipe: str, description: str = "") -> Path:
+def save_weights(
+    model, directory: Path, filename: str, *, recipe: str, description: str = ""
+) -> Path:
     """Write a model's weights to ``directory/filename`` atomically and register the hash."""
-    return registry.write_npz(directory, filename, weights_to_arrays(model), recipe=recipe,
-                              description=description)
+    return registry.write_npz(
+        directory, filename, weights_to_arrays(model), recipe=recipe, description=description
+    )
 
 
 def load_weights(model, filename: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -14,7 +14,9 @@ RELEVANCE_CMAP = "RdBu_r"
 UNSIGNED_CMAP = "magma"
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, *, size: float = 2.6, squeeze: bool = False, **kwargs):
+def new_figure(
+    nrows: int = 1, ncols: int = 1, *, size: float = 2.6, squeeze: bool = False, **kwargs
+):
     """A figure with a white, opaque background (readable in dark mode) and its axes.
 
     Returns ``(fig, axes)``; ``axes`` is a 2-D array unless ``squeeze=True``.
@@ -117,7 +119,9 @@ def heatmap(
         base = np.asarray(x, dtype=np.float64)
         base = base.mean(axis=-1) if base.ndim == 3 else base
         ax.imshow(base, cmap="gray", alpha=0.35)
-    im = ax.imshow(rmap, cmap=cmap, norm=relevance_norm(rmap, signed), alpha=0.85 if overlay else 1.0)
+    im = ax.imshow(
+        rmap, cmap=cmap, norm=relevance_norm(rmap, signed), alpha=0.85 if overlay else 1.0
+    )
     ax.set_title(title or ("relevance" if signed else "attribution"))
     ax.set_axis_off()
     if colorbar:
@@ -128,7 +132,13 @@ def heatmap(
 def compare(
     model,
     x: np.ndarray,
-    methods: Sequence[str] = ("gradient", "integrated_gradients", "gradcam", "lrp.epsilon", "lrp.alpha_1_beta_0"),
+    methods: Sequence[str] = (
+        "gradient",
+        "integrated_gradients",
+        "gradcam",
+        "lrp.epsilon",
+        "lrp.alpha_1_beta_0",
+    ),
     *,
     target=None,
     channel: int | None = None,
@@ -169,6 +179,13 @@ def compare(
         for j, m in enumerate(methods):
             r = maps[m][i]
             signed = method_info(m).signed
-            heatmap(None, r, ax=axes[i, j + 1], channel=channel if r.ndim == 3 else None,
-                    signed=signed, title=m if i == 0 else "", colorbar=False)
+            heatmap(
+                None,
+                r,
+                ax=axes[i, j + 1],
+                channel=channel if r.ndim == 3 else None,
+                signed=signed,
+                title=m if i == 0 else "",
+                colorbar=False,
+            )
     return fig
