@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
+
 from .. import registry
 from ._dataset import Dataset, Split, split_from_arrays
 
@@ -62,7 +64,25 @@ def load(name: str) -> Split:
     """
     if name not in _GENERATORS:
         raise KeyError(f"unknown dataset {name!r}; available: {names()}")
-    return split_from_arrays(registry.load_npz(f"{name}.npz"))
+    split = split_from_arrays(registry.load_npz(f"{name}.npz"))
+    return Split(_unpack(split.train), _unpack(split.test))
+
+
+def _unpack(ds: Dataset) -> Dataset:
+    """Undo compact storage: ``field = stored * attrs["<field>_scale"] + attrs["<field>_offset"]``."""
+    changed = {}
+    for field in ds.sample_fields:
+        scale = ds.attrs.get(f"{field}_scale")
+        offset = ds.attrs.get(f"{field}_offset")
+        if scale is None and offset is None:
+            continue
+        value = getattr(ds, field).astype(np.float32)
+        if scale is not None:
+            value = value * np.float32(scale)
+        if offset is not None:
+            value = value + np.float32(offset)
+        changed[field] = value
+    return ds.replace(**changed) if changed else ds
 
 
 def __getattr__(name: str):
