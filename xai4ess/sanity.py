@@ -34,6 +34,7 @@ from .errors import TargetError
 __all__ = [
     "lrp_step",
     "lrp_dense",
+    "dense_network",
     "dense_layers",
     "randomization_blocks",
     "randomized_models",
@@ -150,6 +151,62 @@ def lrp_step(
     else:
         raise ValueError(f"convention must be 'innvestigate' or 'bach', got {convention!r}")
     return (alpha * _safe_divide(zp, dp) + sign * beta * _safe_divide(zn, dn)) @ r
+
+
+def dense_network(
+    weights: Sequence[np.ndarray | tuple[np.ndarray, np.ndarray | None]],
+    *,
+    softmax: bool = False,
+    name: str = "tiny",
+):
+    """A Keras network of Dense layers with the given weights (ReLU inside, linear output).
+
+    Parameters
+    ----------
+    weights : sequence
+        One entry per layer: a kernel ``(n_in, n_out)`` (a bias-free layer) or
+        a pair ``(kernel, bias)``.
+    softmax : bool
+        Append a separate ``Activation("softmax")`` layer (a classifier).
+    name : str
+        Model name. Layers are named ``hidden1``, ``hidden2``, ... and ``output``.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> net = dense_network([np.ones((3, 2)), np.ones((2, 1))])  # doctest: +SKIP
+    >>> float(net(np.ones((1, 3), "float32"))[0, 0])  # doctest: +SKIP
+    6.0
+    """
+    from ._env import tensorflow
+
+    keras = tensorflow().keras
+    layers = [(w, None) if not isinstance(w, (tuple, list)) else tuple(w) for w in weights]
+    if not layers:
+        raise ValueError("weights is empty")
+    kernels = [np.asarray(k, dtype=np.float32) for k, _ in layers]
+    for k, (prev, cur) in enumerate(zip(kernels, kernels[1:])):
+        if prev.ndim != 2 or cur.ndim != 2 or prev.shape[1] != cur.shape[0]:
+            raise ValueError(f"kernel {k} {prev.shape} does not feed kernel {k + 1} {cur.shape}")
+    inp = keras.Input((kernels[0].shape[0],), name="x")
+    h = inp
+    for k, (kernel, (_, bias)) in enumerate(zip(kernels, layers)):
+        last = k == len(layers) - 1
+        dense = keras.layers.Dense(
+            kernel.shape[1],
+            activation=None if last else "relu",
+            use_bias=bias is not None,
+            name="output" if last else f"hidden{k + 1}",
+        )
+        h = dense(h)
+        values = [kernel] if bias is None else [kernel, np.asarray(bias, dtype=np.float32)]
+        dense.set_weights(values)
+    if softmax:
+        h = keras.layers.Activation("softmax", name="softmax")(h)
+    return keras.Model(inp, h, name=name)
 
 
 def dense_layers(model) -> list[tuple[np.ndarray, np.ndarray | None, str]]:
