@@ -995,15 +995,15 @@ _POSITIVE_MAP = {
 }
 
 
-def _rewrite_config(cfg: dict, spatial, top: bool):
-    """Max -> average pooling, float64, input size; recursively through nested models."""
+def _rewrite_config(cfg: dict, spatial, top: bool, dtype: str = "float64"):
+    """Max -> average pooling, dtype, input size; recursively through nested models."""
     for lc in cfg.get("layers", []):
         cls = lc.get("class_name")
         if cls in _POSITIVE_MAP:
             lc["class_name"] = _POSITIVE_MAP[cls]
         c = lc.get("config", {})
         if isinstance(c.get("dtype"), (str, dict)) or "dtype" in c:
-            c["dtype"] = "float64"
+            c["dtype"] = dtype
         if cls == "InputLayer":
             shape = list(c.get("batch_input_shape") or c.get("batch_shape"))
             nd = len(shape) - 2
@@ -1011,9 +1011,9 @@ def _rewrite_config(cfg: dict, spatial, top: bool):
             shape[1:-1] = new[:nd] if len(new) >= nd else shape[1:-1]
             key = "batch_input_shape" if "batch_input_shape" in c else "batch_shape"
             c[key] = tuple(shape)
-            c["dtype"] = "float64"
+            c["dtype"] = dtype
         if "layers" in c:
-            _rewrite_config(c, spatial, False)
+            _rewrite_config(c, spatial, False, dtype)
     if "build_input_shape" in cfg and cfg["build_input_shape"] is not None:
         shape = list(cfg["build_input_shape"])
         if top and spatial is not None:
@@ -1023,13 +1023,13 @@ def _rewrite_config(cfg: dict, spatial, top: bool):
         cfg["build_input_shape"] = tuple(shape)
 
 
-def _positive_clone(model, spatial):
+def _positive_clone(model, spatial, dtype: str = "float64"):
     from ._env import tensorflow
 
     tf = tensorflow()
     keras = tf.keras
     cfg = model.get_config()
-    _rewrite_config(cfg, spatial, True)
+    _rewrite_config(cfg, spatial, True, dtype)
     try:
         if isinstance(model, keras.Sequential):
             clone = keras.Sequential.from_config(cfg)
@@ -1099,8 +1099,8 @@ def brute_force(
 
     An independent check of :func:`receptive_field`: the model is rebuilt with
     positive weights, zero biases, unit batch-normalisation statistics and max
-    pooling replaced by average pooling (so no path is silenced), in float64, and
-    fed positive inputs (so ReLUs stay active). For ``n_units`` units on a
+    pooling replaced by average pooling (so no path is silenced), in float64 (float32 where a kernel
+    lacks float64), and fed positive inputs (so ReLUs stay active). For ``n_units`` units on a
     diagonal through the centre of the layer, the gradient of the unit (summed
     over channels) with respect to the input is computed; the pixels where it is
     non-zero are the unit's receptive field, and its bounding box gives the size.
@@ -1139,6 +1139,9 @@ def brute_force(
     >>> brute_force(["conv3", "pool2", "conv3"], -1).size  # doctest: +SKIP
     (8, 8)
     """
+    from ._env import tensorflow
+
+    tf = tensorflow()
     if isinstance(model, (list, tuple, str)):
         specs = [model] if isinstance(model, str) else list(model)
         theo = receptive_field(specs, ndim=2)
@@ -1161,8 +1164,14 @@ def brute_force(
         else:
             input_size = in_size
     spatial = (input_size,) * nd if isinstance(input_size, int) else tuple(input_size)
-    clone = _positive_clone(model, spatial if tuple(spatial) != tuple(in_size) else None)
-    out = {k: _brute_one(clone, k, spatial, n_units, batch, seed) for k in keys}
+    new_size = spatial if tuple(spatial) != tuple(in_size) else None
+    try:
+        clone = _positive_clone(model, new_size)
+        out = {k: _brute_one(clone, k, spatial, n_units, batch, seed) for k in keys}
+    except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError):
+        # a few kernels (e.g. 3-D average pooling) exist only in float32 on the CPU
+        clone = _positive_clone(model, new_size, "float32")
+        out = {k: _brute_one(clone, k, spatial, n_units, batch, seed) for k in keys}
     if layer is None or isinstance(layer, (list, tuple)):
         return out
     return out[keys[0]]
@@ -1356,7 +1365,7 @@ def effective_receptive_field(
 
 
 def erf_size(erf: np.ndarray, mass: float = 0.95, center: Sequence[float] | None = None) -> int:
-    """Side of the smallest centred square holding ``mass`` of an ERF's total.
+    """Side of the smallest square around ``center`` holding ``mass`` of an ERF's total.
 
     Parameters
     ----------
@@ -1365,7 +1374,7 @@ def erf_size(erf: np.ndarray, mass: float = 0.95, center: Sequence[float] | None
     mass : float
         Fraction of the total (0 < mass <= 1).
     center : (row, col), optional
-        Centre of the square (default: the map's maximum).
+        Centre of the square, may be a half-integer (default: the centre of mass).
 
     Examples
     --------
@@ -1380,10 +1389,15 @@ def erf_size(erf: np.ndarray, mass: float = 0.95, center: Sequence[float] | None
     if total == 0:
         return 0
     if center is None:
-        center = np.unravel_index(np.argmax(erf), erf.shape)
-    r, c = (int(round(v)) for v in center)
-    for h in range(0, max(erf.shape)):
-        sub = erf[max(r - h, 0) : r + h + 1, max(c - h, 0) : c + h + 1]
-        if sub.sum() >= mass * total - 1e-12:
-            return 2 * h + 1
-    return 2 * max(erf.shape) - 1
+        rows, cols = np.indices(erf.shape)
+        center = ((rows * erf).sum() / total, (cols * erf).sum() / total)
+    r, c = (float(v) for v in center)
+    for h2 in range(0, 4 * max(erf.shape)):
+        h = h2 / 2
+        r0, r1 = math.ceil(r - h), math.floor(r + h)
+        c0, c1 = math.ceil(c - h), math.floor(c + h)
+        if r1 < r0 or c1 < c0:
+            continue
+        if erf[max(r0, 0) : r1 + 1, max(c0, 0) : c1 + 1].sum() >= mass * total * (1 - 1e-12):
+            return max(r1 - r0, c1 - c0) + 1
+    return 2 * max(erf.shape)
