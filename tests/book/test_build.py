@@ -1,0 +1,79 @@
+"""The book builds with warnings as errors; every chapter executed cleanly; a failing cell fails."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from .conftest import ROOT, build_book
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+def test_every_toc_page_is_built(built_book: Path):
+    for f in toc_files():
+        assert (built_book / f"{f}.html").exists(), f
+
+
+def test_every_chapter_executed_without_errors(built_book: Path):
+    chapters = sorted((ROOT / "chapters").glob("*.md"))
+    assert len(chapters) >= 7
+    for md in chapters:
+        nb = ROOT / "_build" / "jupyter_execute" / "chapters" / f"{md.stem}.ipynb"
+        assert nb.exists(), f"{md.name} was not executed"
+        cells = json.loads(nb.read_text())["cells"]
+        code = [c for c in cells if c["cell_type"] == "code"]
+        assert code, f"{md.name} has no code"
+        for cell in code:
+            assert cell.get("execution_count") is not None, f"{md.name}: a cell did not run"
+            for out in cell.get("outputs", []):
+                assert out["output_type"] != "error", f"{md.name}: {out.get('ename')}"
+                text = "".join(out.get("text", "")) if out["output_type"] == "stream" else ""
+                assert "Traceback" not in text, f"{md.name}: traceback in output"
+                if out.get("name") == "stderr":
+                    raise AssertionError(f"{md.name}: stderr output: {text[:300]}")
+
+
+def test_failing_cell_fails_the_build(tmp_path: Path):
+    """A throwaway mini-book with one failing cell: the build (and so `make test`) fails."""
+    (tmp_path / "_config.yml").write_text(textwrap.dedent("""\
+        title: mini
+        execute:
+          execute_notebooks: force
+        sphinx:
+          config:
+            nb_execution_raise_on_error: true
+        """))
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    header = textwrap.dedent("""\
+        ---
+        jupytext:
+          text_representation: {extension: .md, format_name: myst}
+        kernelspec: {display_name: Python 3, language: python, name: python3}
+        ---
+        """)
+    good = header + "# Mini\n\n```{code-cell} ipython3\nprint(1 + 1)\n```\n"
+    (tmp_path / "intro.md").write_text(good)
+    ok = build_book(tmp_path, timeout=600)
+    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
+    (tmp_path / "intro.md").write_text(good + "\n```{code-cell} ipython3\n1 / 0\n```\n")
+    bad = build_book(tmp_path, "--all", timeout=600)
+    assert bad.returncode != 0
+    assert "ZeroDivisionError" in bad.stdout + bad.stderr
+
+
+def test_config_fails_on_cell_errors():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["allow_errors"] is False
+    assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+    assert config["execute"]["timeout"] > 0
+    assert "2023" not in config["copyright"]
