@@ -24,6 +24,8 @@ def _mathjax_source() -> Path:
 
 
 def _config_inited(app, config):
+    # pydata-sphinx-theme logs a console error when no default mode is set.
+    config.html_context = {**(config.html_context or {}), "default_mode": "auto"}
     config.mathjax_path = MATHJAX_URL
     config.mathjax3_config = None
     config.mathjax2_config = {
@@ -49,7 +51,23 @@ def _copy_mathjax(app, exception):
     shutil.copytree(_mathjax_source(), target, ignore=ignore, dirs_exist_ok=True)
 
 
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Jupyter Book 1 adds sphinx-thebe's inline script twice, a console error; keep one."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        filename = getattr(script, "filename", script) or ""  # None and "" both mean inline
+        key = (str(filename), repr(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
     app.connect("config-inited", _config_inited, priority=900)
+    app.connect("html-page-context", _dedupe_scripts, priority=100)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
