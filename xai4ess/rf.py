@@ -57,6 +57,7 @@ __all__ = [
     "table",
     "box",
     "brute_force",
+    "verify",
     "effective_receptive_field",
     "erf_size",
     "build_stack",
@@ -1175,6 +1176,49 @@ def brute_force(
     if layer is None or isinstance(layer, (list, tuple)):
         return out
     return out[keys[0]]
+
+
+def verify(model, *, input_size: Sequence[int] | int | None = None, n_units: int = 17):
+    """Exact receptive fields side by side with the brute-force check, one row per layer.
+
+    Parameters
+    ----------
+    model : keras.Model or list of str
+    input_size : int or sequence of int, optional
+        Input size of the brute-force run (see :func:`brute_force`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``layer, size, min_size, brute_size, brute_min_size, agree``; sizes of
+        square fields are shown once.
+
+    Examples
+    --------
+    >>> verify(["conv3", "pool2"])  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    exact = (
+        receptive_field(model, ndim=2)
+        if isinstance(model, (list, tuple, str))
+        else receptive_field(model)
+    )
+    brute = brute_force(model, None, input_size=input_size, n_units=n_units)
+    rows = []
+    for name, r in exact.items():
+        b = brute[name]
+        rows.append(
+            {
+                "layer": name,
+                "size": _fmt(r.size),
+                "min_size": _fmt(r.min_size),
+                "brute_size": _fmt(b.size),
+                "brute_min_size": _fmt(b.min_size),
+                "agree": (r.size, r.min_size) == (b.size, b.min_size),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _brute_one(clone, key, spatial, n_units, batch, seed) -> RF:
