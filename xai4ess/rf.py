@@ -1199,11 +1199,13 @@ def verify(model, *, input_size: Sequence[int] | int | None = None, n_units: int
     """
     import pandas as pd
 
-    exact = (
-        receptive_field(model, ndim=2)
-        if isinstance(model, (list, tuple, str))
-        else receptive_field(model)
-    )
+    if isinstance(model, (list, tuple, str)):
+        specs = [model] if isinstance(model, str) else list(model)
+        need = max(max(r.size) for r in receptive_field(specs, ndim=2).values())
+        n = input_size or int(64 * math.ceil((3 * need + 16) / 64))
+        model = build_stack(specs, input_size=n, filters=2)
+        input_size = None
+    exact = receptive_field(model)
     brute = brute_force(model, None, input_size=input_size, n_units=n_units)
     rows = []
     for name, r in exact.items():
