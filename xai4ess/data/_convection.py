@@ -148,6 +148,8 @@ def _scene(
     """One sample: vis (T, H, W), IR (T, H, W) or None, texture mask (H, W)."""
     times = np.asarray(FRAME_MINUTES, dtype=np.float64)
     nt = len(times)
+    # IR noise has its own stream, so the visible frames do not depend on ``ir``.
+    rng_ir = np.random.default_rng(rng.integers(2**62))
     surface = rng.uniform(*_SURFACE) + 0.02 * _shifted(_smooth_field(rng, size, 2.0), 0, 0)
     t_surface = rng.uniform(*_T_SURFACE) + 1.5 * _shifted(_smooth_field(rng, size, 3.0), 0, 0)
     # Steering wind: up to 1 pixel (0.5 km) per 2-minute frame.
@@ -199,7 +201,7 @@ def _scene(
         vis[j] = r + noise * rng.standard_normal((size, size))
         if ir:
             top = t_top - 12.0 * height if kind else 0.0
-            tb[j] = t_surface * (1.0 - c) + top * c + 0.15 * rng.standard_normal((size, size))
+            tb[j] = t_surface * (1.0 - c) + top * c + 0.15 * rng_ir.standard_normal((size, size))
     mask = (
         turrets.footprint(times, size)
         if turrets is not None

@@ -27,7 +27,7 @@ N_FRAMES = 5
 #: Training recipes: data, epochs, seed. ``data`` are keyword arguments of
 #: :func:`xai4ess.data.convection` (``None`` = the shipped standard split).
 RECIPES = {
-    "convection": {"data": None, "epochs": 6, "seed": 1, "batch_size": 32},
+    "convection": {"data": None, "epochs": 10, "seed": 1, "batch_size": 32},
     "convection_texture": {
         "data": {
             "n": 2400,
@@ -62,6 +62,7 @@ def build(
     size: int = 32,
     filters: int = 16,
     frame_differences: bool | None = None,
+    raw_frames: bool = True,
 ):
     """The untrained network.
 
@@ -75,6 +76,10 @@ def build(
     frame_differences : bool, optional
         Add the fixed ``frame_diff`` layer (default: only for
         ``"convection_texture"``). Shipped weights fit the defaults only.
+    raw_frames : bool
+        Give the convolutions the frames themselves (default). ``False``
+        (needs ``frame_differences``) hides the brightness: the network then
+        sees only the four frame differences.
 
     Examples
     --------
@@ -93,11 +98,15 @@ def build(
     x = inp
     if frame_differences is None:
         frame_differences = name == "convection_texture"
+    if not (raw_frames or frame_differences):
+        raise ValueError(
+            "raw_frames=False needs frame_differences=True: the network must see something"
+        )
     if frame_differences:
         diff = layers.Conv2D(N_FRAMES - 1, 1, use_bias=False, trainable=False, name="frame_diff")(
             inp
         )
-        x = layers.Concatenate(name="frames_and_diffs")([inp, diff])
+        x = layers.Concatenate(name="frames_and_diffs")([inp, diff]) if raw_frames else diff
     x = layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv1")(x)
     x = layers.MaxPooling2D(2, name="pool1")(x)
     x = layers.Conv2D(2 * filters, 3, padding="same", activation="relu", name="conv2")(x)
@@ -134,6 +143,7 @@ def train(
     data=None,
     seed: int | None = None,
     frame_differences: bool | None = None,
+    raw_frames: bool = True,
     verbose: int = 0,
 ):
     """Train a convection model reproducibly and return it.
@@ -149,6 +159,8 @@ def train(
         Seed of weights and shuffling.
     frame_differences : bool, optional
         Passed to :func:`build` (default: the model's own choice).
+    raw_frames : bool
+        Passed to :func:`build`; ``False`` trains on frame differences only.
     verbose : int
         Keras verbosity (0 = silent).
 
@@ -173,7 +185,7 @@ def train(
     y = np.asarray(ds.y, dtype=np.int64)
     tf.keras.utils.set_random_seed(recipe["seed"] if seed is None else seed)
     tf.config.experimental.enable_op_determinism()
-    model = build(name, size=x.shape[1], frame_differences=frame_differences)
+    model = build(name, size=x.shape[1], frame_differences=frame_differences, raw_frames=raw_frames)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(1e-3),
         loss="sparse_categorical_crossentropy",

@@ -1,5 +1,208 @@
-"""Interactive demo (see xai4ess.widgets)."""
+"""Convection explorer: pick a sample and a frame, see the frame and where each model looks.
+
+:func:`convection_figure` draws one state (the static version for the
+website); :func:`convection_explorer` wraps it in ipywidgets for a live kernel.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["convection_figure", "convection_explorer"]
+
+DEFAULT_MODELS = ("convection", "convection_texture")
+MODEL_LABELS = {"convection": "brightness-only", "convection_texture": "texture-aware"}
+
+
+@lru_cache(maxsize=1)
+def _test_set():
+    from ..data import _convection as gen
+    from ..data import load
+
+    return gen.as_float(load("convection").test)
+
+
+@lru_cache(maxsize=4)
+def _model(name: str):
+    from ..models import load
+
+    return load(name)
+
+
+@lru_cache(maxsize=512)
+def _relevance(name: str, method: str, sample: int) -> np.ndarray:
+    from ..attribution import explain
+
+    x = _test_set().x[sample : sample + 1]
+    return explain(_model(name), x, method=method, target=1)[0]
+
+
+def _probability(name: str, x: np.ndarray) -> float:
+    return float(_model(name)(x[None], training=False).numpy()[0, 1])
+
+
+def convection_figure(
+    sample: int | np.ndarray = 0,
+    frame: int = 2,
+    *,
+    models: Sequence[str] = DEFAULT_MODELS,
+    method: str = "lrp.alpha_1_beta_0",
+):
+    """One frame of a sequence, its change since the previous frame, and each model's relevance.
+
+    Parameters
+    ----------
+    sample : int or ndarray
+        Index into the shipped test set (``xai4ess.data.load("convection").test``),
+        or your own sequence ``(32, 32, 5)`` of reflectance.
+    frame : int
+        Frame index 0-4 (0, 2, 4, 6, 8 minutes).
+    models : sequence of str
+        Shipped model names.
+    method : str
+        Attribution method (:func:`xai4ess.methods`); relevance of the
+        "convection" output.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panels: the frame (turret region outlined), the frame difference, and
+        per model the relevance of that frame (own symmetric colour scale,
+        title: p(convection)), plus the share of relevance per frame.
+
+    Examples
+    --------
+    >>> fig = convection_figure(0, frame=2)  # doctest: +SKIP
+    """
+    from ..attribution import explain
+    from ..plot import RELEVANCE_CMAP, new_figure, relevance_norm
+
+    if isinstance(sample, (int, np.integer)):
+        ds = _test_set()
+        if not 0 <= int(sample) < len(ds):
+            raise IndexError(f"sample must be in 0..{len(ds) - 1}, got {sample}")
+        x = ds.x[int(sample)]
+        mask = ds.texture_mask[int(sample)]
+        what = (
+            f"test sample {int(sample)}: {ds.attrs['kinds'][int(ds.kind[int(sample)])]}, "
+            f"label {'convection' if ds.y[int(sample)] else 'no convection'}"
+        )
+        maps = {m: _relevance(m, method, int(sample)) for m in models}
+    else:
+        x = np.asarray(sample, dtype=np.float32)
+        if x.shape != (32, 32, 5):
+            raise ValueError(f"a custom sample must have shape (32, 32, 5), got {x.shape}")
+        mask = None
+        what = "your sequence"
+        maps = {m: explain(_model(m), x[None], method=method, target=1)[0] for m in models}
+    nt = x.shape[-1]
+    if not 0 <= int(frame) < nt:
+        raise IndexError(f"frame must be in 0..{nt - 1}, got {frame}")
+    frame = int(frame)
+    minutes = 2 * frame
+
+    fig, axes = new_figure(1, 3 + len(models), figsize=(3.0 * (3 + len(models)), 3.2))
+    ax = axes[0, 0]
+    im = ax.imshow(x[..., frame], cmap="gray", vmin=0, vmax=1)
+    if mask is not None and mask.any():
+        ax.contour(mask.astype(float), levels=[0.5], colors="#00c8ff", linewidths=1.0)
+    ax.set_title(f"reflectance, t = {minutes} min")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="reflectance factor")
+    ax = axes[0, 1]
+    prev = x[..., frame - 1] if frame > 0 else x[..., frame]
+    diff = x[..., frame] - prev
+    lim = max(0.05, float(np.abs(diff).max()))
+    im = ax.imshow(diff, cmap="PuOr_r", vmin=-lim, vmax=lim)
+    ax.set_title("change since previous frame" if frame > 0 else "(first frame: no change)")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="reflectance change")
+    for j, name in enumerate(models):
+        ax = axes[0, 2 + j]
+        r = maps[name]
+        im = ax.imshow(r[..., frame], cmap=RELEVANCE_CMAP, norm=relevance_norm(r, signed=True))
+        if mask is not None and mask.any():
+            ax.contour(mask.astype(float), levels=[0.5], colors="black", linewidths=0.8)
+        p = _probability(name, x)
+        ax.set_title(f"{MODEL_LABELS.get(name, name)}\np(convection) = {p:.2f}", fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8, label="relevance")
+    for a in axes[0, : 2 + len(models)]:
+        a.set_xticks([])
+        a.set_yticks([])
+    ax = axes[0, -1]
+    width = 0.8 / len(models)
+    for j, name in enumerate(models):
+        share = np.abs(maps[name]).sum(axis=(0, 1))
+        share = share / max(share.sum(), 1e-12)
+        ax.bar(
+            np.arange(nt) + (j - (len(models) - 1) / 2) * width,
+            share,
+            width,
+            label=MODEL_LABELS.get(name, name),
+        )
+    ax.axvspan(frame - 0.45, frame + 0.45, color="gold", alpha=0.25, lw=0)
+    ax.set_xticks(np.arange(nt), [f"{2 * k}" for k in range(nt)])
+    ax.set_xlabel("frame time (min)")
+    ax.set_ylabel("share of |relevance|")
+    ax.set_title("relevance per frame")
+    ax.legend(fontsize=7)
+    fig.suptitle(what, fontsize=10)
+    return fig
+
+
+def convection_explorer(
+    models: Sequence[str] = DEFAULT_MODELS,
+    method: str = "lrp.alpha_1_beta_0",
+):
+    """Sliders for the test sample and the frame; redraws :func:`convection_figure`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+
+    Examples
+    --------
+    >>> w = convection_explorer()  # doctest: +SKIP
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    ds = _test_set()
+    kinds = ds.attrs["kinds"]
+    kind = widgets.Dropdown(
+        options=[("any", -1)] + [(k, i) for i, k in enumerate(kinds)],
+        value=3,
+        description="scene type",
+    )
+    sample = widgets.Dropdown(description="sample")
+    frame = widgets.IntSlider(
+        value=2, min=0, max=ds.x.shape[-1] - 1, description="frame", continuous_update=False
+    )
+    out = widgets.Output()
+
+    def samples_of(k: int):
+        idx = np.arange(len(ds)) if k < 0 else np.flatnonzero(ds.kind == k)
+        return [(f"#{i} ({kinds[ds.kind[i]]})", int(i)) for i in idx]
+
+    def redraw(*_):
+        if sample.value is None:
+            return
+        with out:
+            out.clear_output(wait=True)
+            convection_figure(sample.value, frame.value, models=models, method=method)
+            plt.show()
+
+    def on_kind(change):
+        opts = samples_of(change["new"])
+        sample.options = opts
+        sample.value = opts[0][1] if opts else None
+
+    kind.observe(on_kind, names="value")
+    sample.observe(redraw, names="value")
+    frame.observe(redraw, names="value")
+    opts = samples_of(kind.value)
+    sample.options = opts
+    sample.value = opts[0][1]
+    redraw()
+    return widgets.VBox([widgets.HBox([kind, sample, frame]), out])
