@@ -36,7 +36,7 @@ book-clean: $(STAMP)
 	$(BIN)/jupyter-book build . --all $(BOOK_FLAGS)
 
 student: $(STAMP)
-	$(BIN)/python -m xai4ess.student
+	$(BIN)/python tools/student.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
