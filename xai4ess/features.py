@@ -348,25 +348,28 @@ def maximize(
         a = sub(img, training=False)[..., unit]
         return tf.reduce_mean(a)
 
-    x = tf.Variable(x0[None])
+    @tf.function(reduce_retracing=True)
+    def ascent(img, shift):
+        with tf.GradientTape() as tape:
+            tape.watch(img)
+            xin = tf.roll(img, shift=shift, axis=[1, 2]) if image_like else img
+            act = objective(xin)
+            loss = act - l2 * tf.reduce_mean(tf.square(img - centre)) / (spread**2)
+        grad = tape.gradient(loss, img)
+        return act, grad
+
+    x = tf.constant(x0[None])
     history = np.zeros(steps, dtype=np.float64)
     start_act = float(objective(x))
+    shifts = rng.integers(-jitter, jitter + 1, size=(steps, 2)) if jitter else np.zeros((steps, 2))
     for step in range(steps):
-        if jitter and image_like:
-            dy, dx = (int(v) for v in rng.integers(-jitter, jitter + 1, size=2))
-        else:
-            dy = dx = 0
-        with tf.GradientTape() as tape:
-            xin = tf.roll(x, shift=(dy, dx), axis=(1, 2)) if (dy or dx) else x
-            act = objective(xin)
-            loss = act - l2 * tf.reduce_mean(tf.square(x - centre)) / (spread**2)
-        grad = tape.gradient(loss, x)
+        act, grad = ascent(x, tf.constant(shifts[step], dtype=tf.int32))
         history[step] = float(act)
         rms = tf.sqrt(tf.reduce_mean(tf.square(grad))) + 1e-12
-        new = x + (lr * spread) * grad / rms
+        x = x + (lr * spread) * grad / rms
         if kernel is not None and (step + 1) % max(1, blur_every) == 0:
-            new = tf.nn.depthwise_conv2d(new, kernel, strides=(1, 1, 1, 1), padding="SAME")
-        x.assign(tf.clip_by_value(new, lo, hi))
+            x = tf.nn.depthwise_conv2d(x, kernel, strides=(1, 1, 1, 1), padding="SAME")
+        x = tf.clip_by_value(x, lo, hi)
     image = x.numpy()[0]
     return Maximized(image, history, start_act, float(objective(x)))
 

@@ -369,44 +369,57 @@ def randomized_models(
     *,
     seed: int = 0,
     cascading: bool = True,
+    copy: bool = True,
 ) -> Iterator[tuple[str, Any]]:
     """Yield ``(label, model)``: first the trained weights, then one stage per block.
 
-    One clone of ``model`` (``keras.models.clone_model`` + ``set_weights``) is
-    reused and its weights changed in place between stages, so use each
-    yielded model before asking for the next. ``model`` itself is never
-    modified. With ``cascading=True`` (Adebayo et al.'s cascading test) stage
-    ``k`` has blocks ``1..k`` randomised; otherwise only block ``k`` (the
-    independent test).
+    With ``copy=True`` one clone of ``model`` (``keras.models.clone_model`` +
+    ``set_weights``) is made and its weights changed between stages; ``model``
+    itself is never modified. With ``copy=False`` the random weights are set
+    on ``model`` itself and its trained weights are restored when the
+    generator finishes or is closed (also after an error): faster, because
+    analyzers that :func:`xai4ess.explain` has cached for ``model`` are reused.
+    Either way, use each yielded model before asking for the next.
+
+    With ``cascading=True`` (Adebayo et al.'s cascading test) stage ``k`` has
+    blocks ``1..k`` randomised; otherwise only block ``k`` (the independent test).
 
     Labels: ``"trained"``, then the names of each block's layers joined by ``+``.
     """
-    from ._env import tensorflow
-
-    keras = tensorflow().keras
     groups = randomization_blocks(model, blocks)
-    clone = keras.models.clone_model(model)
-    original = model.get_weights()
-    clone.set_weights(original)
+    original = [w.copy() for w in model.get_weights()]
+    if copy:
+        from ._env import tensorflow
+
+        net = tensorflow().keras.models.clone_model(model)
+        net.set_weights(original)
+    else:
+        net = model
     rng = np.random.default_rng(seed)
     fresh = {}
     for group in groups:
         for name in group:
             if name not in fresh:
                 fresh[name] = _random_weights(model.get_layer(name), rng)
-    yield "trained", clone
-    for group in groups:
-        if not cascading:
-            clone.set_weights(original)
-        for name in group:
-            clone.get_layer(name).set_weights(fresh[name])
-        yield "+".join(group), clone
+    try:
+        yield "trained", net
+        for group in groups:
+            if not cascading:
+                net.set_weights(original)
+            for name in group:
+                net.get_layer(name).set_weights(fresh[name])
+            yield "+".join(group), net
+    finally:
+        if not copy:
+            model.set_weights(original)
 
 
 def _similarity(a: np.ndarray, b: np.ndarray, kind: str) -> float:
     a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
-    if np.ptp(a) == 0 or np.ptp(b) == 0:
+    if np.ptp(a) == 0:  # the trained map is constant: nothing to compare with
         return np.nan
+    if np.ptp(b) == 0:  # the randomised map is constant (e.g. all zero): nothing of `a` is left
+        return 0.0
     if kind == "spearman":
         from scipy.stats import rankdata
 
@@ -436,6 +449,7 @@ def randomization_test(
     target: Any = None,
     options: dict[str, dict] | None = None,
     return_maps: bool = False,
+    copy: bool = True,
     explain: Callable | None = None,
 ):
     """Model-parameter randomisation test (Adebayo et al. 2018).
@@ -470,6 +484,10 @@ def randomization_test(
         ``{method: {option: value}}`` for :func:`xai4ess.explain`.
     return_maps : bool
         Also return every map: ``{stage label: {method: maps}}``.
+    copy : bool
+        Randomise a clone (default). ``False`` randomises ``model`` itself and
+        restores its trained weights afterwards (also after an error); this
+        reuses the analyzers already built for ``model`` and is much faster.
     explain : callable, optional
         Replacement for :func:`xai4ess.explain` (tests).
 
@@ -478,8 +496,10 @@ def randomization_test(
     pandas.DataFrame or (DataFrame, dict)
         Rows: methods; columns: the stages (labelled by the block randomised at
         that stage, cascading from left to right); values: mean similarity over
-        the samples (NaN where a map is constant, e.g. all zero). 1 = the maps
-        did not change at all; about 0 = nothing of the trained map is left.
+        the samples. 1 = the maps did not change at all; about 0 = nothing of
+        the trained map is left. A randomised map that is constant (e.g. all
+        zero) counts as similarity 0; samples whose trained map is constant are
+        left out (NaN if all are).
 
     Examples
     --------
@@ -505,8 +525,46 @@ def randomization_test(
     n_spatial = x.ndim - 2  # spatial axes of the input (H, W) for images
     maps: dict[str, dict[str, np.ndarray]] = {}
     table: dict[str, dict[str, float]] = {}
+    stages = randomized_models(model, blocks, seed=seed, cascading=cascading, copy=copy)
+    try:
+        _run_stages(
+            stages,
+            x,
+            methods,
+            target,
+            options,
+            explain,
+            return_maps,
+            n_spatial,
+            absolute,
+            similarity,
+            maps,
+            table,
+        )
+    finally:
+        stages.close()  # restores the trained weights when copy=False
+    df = pd.DataFrame(table).loc[methods]
+    df.index.name = "method"
+    df.columns.name = "randomised (cascading)" if cascading else "randomised (independent)"
+    return (df, maps) if return_maps else df
+
+
+def _run_stages(
+    stages,
+    x,
+    methods,
+    target,
+    options,
+    explain,
+    return_maps,
+    n_spatial,
+    absolute,
+    similarity,
+    maps,
+    table,
+) -> None:
     reference: dict[str, np.ndarray] = {}
-    for label, net in randomized_models(model, blocks, seed=seed, cascading=cascading):
+    for label, net in stages:
         stage = {m: explain(net, x, method=m, target=target, **options.get(m, {})) for m in methods}
         if return_maps:
             maps[label] = {m: np.asarray(v).copy() for m, v in stage.items()}
@@ -519,10 +577,6 @@ def randomization_test(
             sims = [_similarity(reference[m][i], v[i], similarity) for i in range(len(x))]
             column[m] = float(np.nanmean(sims)) if np.any(np.isfinite(sims)) else np.nan
         table[label] = column
-    df = pd.DataFrame(table).loc[methods]
-    df.index.name = "method"
-    df.columns.name = "randomised (cascading)" if cascading else "randomised (independent)"
-    return (df, maps) if return_maps else df
 
 
 def randomization_figure(

@@ -200,3 +200,36 @@ def test_randomization_test_identity_randomisation_gives_one(monkeypatch):
     monkeypatch.setattr(sanity, "_random_weights", lambda layer, rng: layer.get_weights())
     df = sanity.randomization_test(model, x, ["gradient", "lrp.epsilon"], blocks=2)
     np.testing.assert_allclose(df.to_numpy(), 1.0, atol=1e-9)
+
+
+def test_in_place_randomisation_equals_clone_and_restores_weights():
+    model = _cnn()
+    x = np.random.default_rng(2).random((2, 12, 12, 1)).astype(np.float32)
+    before = [w.copy() for w in model.get_weights()]
+    methods = ["gradient", "lrp.alpha_1_beta_0"]
+    a = sanity.randomization_test(model, x, methods, blocks=2, seed=5)
+    b = sanity.randomization_test(model, x, methods, blocks=2, seed=5, copy=False)
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6)
+    for w0, w1 in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(w0, w1)
+
+    # an error half-way must not leave the model randomised
+    calls = []
+
+    def failing(net, xx, method, target=None, **kw):
+        calls.append(method)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return xai4ess.explain(net, xx, method, target=target, **kw)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        sanity.randomization_test(model, x, methods, copy=False, explain=failing)
+    for w0, w1 in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(w0, w1)
+
+
+def test_constant_randomised_map_counts_as_zero_similarity():
+    assert sanity._similarity(np.arange(5.0), np.zeros(5), "spearman") == 0.0
+    assert np.isnan(sanity._similarity(np.zeros(5), np.arange(5.0), "spearman"))
+    assert sanity._similarity(np.arange(5.0), np.arange(5.0) ** 3, "spearman") == pytest.approx(1)
+    assert sanity._similarity(np.arange(5.0), np.arange(5.0) ** 3, "pearson") < 0.99

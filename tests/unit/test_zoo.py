@@ -117,6 +117,14 @@ def test_alpha_widget_and_figure():
     h = keras.layers.Dense(2, name="logits")(h)
     model = keras.Model(inp, keras.layers.Activation("softmax", name="softmax")(h))
     x = np.random.default_rng(0).random((2, 10, 10, 3)).astype(np.float32)
+    # the widget uses the named presets for alpha = 1 and 2: they must be the same rule
+    for alpha, named in ((1.0, "lrp.alpha_1_beta_0"), (2.0, "lrp.alpha_2_beta_1")):
+        np.testing.assert_allclose(
+            xai4ess.explain(model, x, "lrp.alpha_beta", alpha=alpha, beta=alpha - 1),
+            xai4ess.explain(model, x, named),
+            rtol=1e-5,
+            atol=1e-7,
+        )
     fig = xai4ess.widgets.alpha_figure(model, x, alphas=(1.0, 2.0))
     assert len(fig.axes) == 2 * 3
     plt.close(fig)

@@ -27,10 +27,17 @@ DEMO_METHODS = (
 )
 
 
+_NAMED_ALPHAS = {1.0: "lrp.alpha_1_beta_0", 2.0: "lrp.alpha_2_beta_1"}
+
+
 def _explain(model, x, method: str, alpha: float, target):
     from ..attribution import explain
 
     if method == "lrp.alpha_beta":
+        # the named presets are the same rule; using them reuses their cached analyzers
+        named = _NAMED_ALPHAS.get(float(alpha))
+        if named is not None:
+            return explain(model, x, named, target=target)
         return explain(model, x, method, target=target, alpha=float(alpha), beta=float(alpha) - 1.0)
     return explain(model, x, method, target=target)
 
