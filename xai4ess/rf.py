@@ -56,6 +56,7 @@ __all__ = [
     "receptive_field",
     "table",
     "box",
+    "box_sizes",
     "brute_force",
     "verify",
     "effective_receptive_field",
@@ -819,6 +820,34 @@ def box(
     return tuple(out)
 
 
+def box_sizes(
+    model, layer: str | int, rows: Sequence[int], cols: Sequence[int], *, input_size=None
+):
+    """TRF box sides of a block of units of a 2-D layer: ``(len(rows), len(cols), 2)`` ints.
+
+    ``out[i, j] = (height, width)`` of the box of unit ``(rows[i], cols[j])``;
+    0 for a unit connected to no input pixel.
+
+    Examples
+    --------
+    >>> box_sizes(["pool2", "pool2", "up2", "up2", "conv3"] , -1, [0, 1], [2, 3], input_size=(64, 64))[..., 1]
+    array([[4, 8],
+           [4, 8]])
+    """
+    states, in_size = _states(model, input_size, 2)
+    st = states[_resolve(states, layer)][0]
+    if st.whole or len(st.maps) != 2:
+        raise ReceptiveFieldError("box_sizes needs a layer with two spatial dimensions")
+    out = np.zeros((len(rows), len(cols), 2), dtype=int)
+    hs = [st.maps[0].at(int(r)) for r in rows]
+    ws = [st.maps[1].at(int(c)) for c in cols]
+    for i, h in enumerate(hs):
+        for j, w in enumerate(ws):
+            if h is not None and w is not None:
+                out[i, j] = (h[1] - h[0] + 1, w[1] - w[0] + 1)
+    return out
+
+
 def _fmt(v) -> str:
     if v is None:
         return "-"
@@ -1336,6 +1365,7 @@ def effective_receptive_field(
     seed: int = 0,
     batch: int = 4,
     normalize: str | None = "max",
+    spacing: int | None = None,
 ) -> np.ndarray:
     """Effective receptive field (Luo et al. 2016): mean |gradient| of one unit w.r.t. the input.
 
@@ -1352,13 +1382,19 @@ def effective_receptive_field(
         The unit's position in the layer (default: the centre).
     normalize : {"max", "sum", None}
         Scale so that the maximum is 1 (default) or the sum is 1.
+    spacing : int, optional
+        Also use the units on a grid with this spacing (in units of the layer)
+        around the central one, each shifted onto the central unit's position
+        before averaging: more samples per input. Their theoretical fields must
+        not overlap (spacing x stride > TRF size), lie inside the input and
+        have the central unit's size; other grid units are skipped. 2-D layers only.
 
     Returns
     -------
     ndarray
-        ``(*spatial,)`` float64: the mean over inputs of the absolute gradient,
-        summed over input channels (and over the unit's channels before
-        differentiating).
+        ``(*spatial,)`` float64: the mean over inputs (and grid units) of the
+        absolute gradient, summed over input channels (and over the unit's
+        channels before differentiating), at the central unit's position.
 
     Examples
     --------
@@ -1388,20 +1424,56 @@ def effective_receptive_field(
     x = np.asarray(x, dtype="float32")
     if x.ndim != len(model.inputs[0].shape):
         raise ReceptiveFieldError(f"x must have shape (N, *spatial, C); got {x.shape}")
-    acc = None
+    probe = target(tf.constant(x[:1]), training=False)
+    lay = tuple(probe.shape[1:-1])
+    pos = tuple(unit) if unit is not None else tuple(v // 2 for v in lay)
+    if len(pos) != len(lay):
+        raise ReceptiveFieldError(f"unit needs {len(lay)} indices, got {len(pos)}")
+    units, windows = [pos], None
+    if spacing:
+        if len(lay) != 2:
+            raise ReceptiveFieldError("spacing needs a layer with two spatial dimensions")
+        key = layer if layer is not None else list(_states(model)[0])[-1]
+        insize = (x.shape[1], x.shape[2])
+        b0 = box(model, key, pos, input_size=insize)
+        side = (b0[0][1] - b0[0][0], b0[1][1] - b0[1][0])
+        stride = receptive_field(model, key).stride
+        if spacing * min(float(s_) for s_ in stride) <= max(side):
+            raise ReceptiveFieldError(
+                f"spacing {spacing} puts the units' fields ({max(side) + 1} px) on top of each other"
+            )
+        units, windows = [], []
+        for di in range(-lay[0] // spacing - 1, lay[0] // spacing + 2):
+            for dj in range(-lay[1] // spacing - 1, lay[1] // spacing + 2):
+                u = (pos[0] + di * spacing, pos[1] + dj * spacing)
+                if not (0 <= u[0] < lay[0] and 0 <= u[1] < lay[1]):
+                    continue
+                b = box(model, key, u, input_size=insize)
+                if b is None or (b[0][1] - b[0][0], b[1][1] - b[1][0]) != side:
+                    continue
+                if b[0][0] < 0 or b[1][0] < 0 or b[0][1] >= insize[0] or b[1][1] >= insize[1]:
+                    continue
+                units.append(u)
+                windows.append(b)
+        if not units:
+            raise ReceptiveFieldError("no grid unit has its whole field inside the input")
+    acc = np.zeros(x.shape[1:-1])
     for start in range(0, len(x), batch):
         xb = tf.constant(x[start : start + batch])
         with tf.GradientTape() as tape:
             tape.watch(xb)
             y = target(xb, training=False)
-            lay = tuple(y.shape[1:-1])
-            pos = tuple(unit) if unit is not None else tuple(s // 2 for s in lay)
-            if len(pos) != len(lay):
-                raise ReceptiveFieldError(f"unit needs {len(lay)} indices, got {len(pos)}")
-            sl = (slice(None),) + tuple(pos) + (slice(None),)
-            total = tf.reduce_sum(y[sl])
+            total = tf.add_n(
+                [tf.reduce_sum(y[(slice(None),) + tuple(u) + (slice(None),)]) for u in units]
+            )
         g = np.abs(tape.gradient(total, xb).numpy()).sum(axis=-1).sum(axis=0)
-        acc = g if acc is None else acc + g
+        if windows is None:
+            acc += g
+        else:
+            (r0, r1), (c0, c1) = b0
+            for (a0, a1), (e0, e1) in windows:
+                acc[r0 : r1 + 1, c0 : c1 + 1] += g[a0 : a1 + 1, e0 : e1 + 1]
+    acc = acc / len(units)
     erf = acc.astype("float64") / len(x)
     if normalize == "max" and erf.max() > 0:
         erf = erf / erf.max()

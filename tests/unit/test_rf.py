@@ -113,9 +113,11 @@ def test_goes_mrms_network_exact_and_brute_force():
     brute = rf.brute_force(model, ["conv4", "conv5", "conv6", "mrms"], input_size=96)
     for k, b in brute.items():
         assert (b.size, b.min_size) == (rfs[k].size, rfs[k].min_size), k
-    # per-position boxes of the output: a period-4 pattern of 54 and 46
-    sizes = [rf.box(model, "mrms", (j, 100))[0] for j in range(100, 104)]
-    assert [hi - lo + 1 for lo, hi in sizes] == [54, 54, 46, 46]
+    # per-position boxes of the output: period 8, sizes 46, 46, 54, 54, 54, 54, 46, 46
+    sizes = [rf.box(model, "mrms", (j, 100))[0] for j in range(96, 104)]
+    assert [hi - lo + 1 for lo, hi in sizes] == [46, 46, 54, 54, 54, 54, 46, 46]
+    block = rf.box_sizes(model, "mrms", range(96, 104), range(96, 104))
+    assert block.shape == (8, 8, 2) and block[2, 0].tolist() == [54, 46]
 
 
 def test_fractional_stride_and_spec_path():
@@ -318,3 +320,15 @@ def test_count_params_matches_keras():
     specs = ["conv3", "pool2", "conv5d2", "up2", "conv3"]
     model = rf.build_stack(specs, input_size=16, channels=4, filters=32)
     assert rf.count_params(specs, channels=4, filters=32) == model.count_params()
+
+
+def test_erf_grid_of_units_equals_single_unit_for_a_linear_network():
+    # gradients of a linear network do not depend on the input: every unit has the same ERF
+    model = rf.build_stack(
+        ["conv3", "avgpool2", "conv3", "up2", "conv3"], input_size=64, filters=3, activation="linear"
+    )
+    one = rf.effective_receptive_field(model, n=2, normalize=None)
+    grid = rf.effective_receptive_field(model, n=2, normalize=None, spacing=16)
+    np.testing.assert_allclose(grid, one, rtol=1e-5, atol=1e-7)
+    with pytest.raises(ReceptiveFieldError, match="on top of each other"):
+        rf.effective_receptive_field(model, n=1, spacing=2)

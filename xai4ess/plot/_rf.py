@@ -9,7 +9,7 @@ import numpy as np
 
 from ._core import UNSIGNED_CMAP, new_figure
 
-__all__ = ["rf_boxes", "rf_growth", "erf_profiles"]
+__all__ = ["rf_boxes", "rf_growth", "erf_profiles", "rf_size_map"]
 
 Box = tuple[tuple[int, int], tuple[int, int]]
 
@@ -121,7 +121,9 @@ def rf_boxes(
 
     if erf is None:
         if ax is None:
-            fig, axes = new_figure(1, 1, size=size * 1.35)
+            fig, axes = new_figure(
+                1, 1, figsize=(size * 2.4 if legend else size * 1.35, size * 1.35)
+            )
             ax = axes[0, 0]
         else:
             fig = ax.figure
@@ -234,11 +236,13 @@ def erf_profiles(
     boxes: Mapping[str, Box] | None = None,
     *,
     row: int | None = None,
+    marginal: bool = True,
     gaussian: bool = True,
     ax=None,
     title: str | None = None,
 ):
-    """Cuts through ERFs along one input row, with the TRF edges and a Gaussian of the same spread.
+    """ERF profiles along the columns (summed over rows, or one row), with the TRF edges
+    and a Gaussian of the same spread.
 
     Parameters
     ----------
@@ -249,6 +253,8 @@ def erf_profiles(
         through the box's centre row.
     row : int, optional
         The input row of the cut (default: the centre of the box, or of the map).
+    marginal : bool
+        Sum over all rows instead of one cut (smoother; the default).
     gaussian : bool
         Overlay a Gaussian with the mean and standard deviation of the cut.
 
@@ -273,7 +279,7 @@ def erf_profiles(
         e = np.asarray(e, dtype=float)
         b = None if boxes is None else boxes.get(lab)
         r = row if row is not None else (int((b[0][0] + b[0][1]) // 2) if b else e.shape[0] // 2)
-        cut = e[r]
+        cut = e.sum(axis=0) if marginal else e[r]
         cut = cut / cut.max() if cut.max() > 0 else cut
         cols = np.arange(len(cut))
         ax.plot(cols, cut, color=col, lw=1.6, label=lab)
@@ -294,6 +300,70 @@ def erf_profiles(
     ax.set_xlabel("input column (pixels)")
     ax.set_ylabel("ERF (normalised)")
     ax.legend(fontsize=7, frameon=False, loc="upper right")
-    ax.set_title(title or "ERF cut through the unit's row")
+    ax.set_title(
+        title or ("ERF summed over rows" if marginal else "ERF cut through the unit's row")
+    )
     plt.setp(ax.get_xticklabels(), fontsize=8)
+    return fig
+
+
+def rf_size_map(
+    sizes: np.ndarray,
+    rows: Sequence[int],
+    cols: Sequence[int],
+    *,
+    pixel_km: float | None = None,
+    title: str | None = None,
+    size: float = 4.2,
+):
+    """Box size of every unit in a block: colour = box area, text = height×width.
+
+    Parameters
+    ----------
+    sizes : ndarray
+        ``(len(rows), len(cols), 2)`` box sides, from :func:`xai4ess.rf.box_sizes`.
+    rows, cols : sequence of int
+        The units' positions (axis labels).
+    pixel_km : float, optional
+        Pixel size: the colour bar then shows the area in km².
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> s = np.full((2, 3, 2), 46); s[0, 1] = (46, 54)
+    >>> fig = rf_size_map(s, [0, 1], [0, 1, 2])
+    """
+    sizes = np.asarray(sizes)
+    if sizes.ndim != 3 or sizes.shape[-1] != 2:
+        raise ValueError("sizes must have shape (rows, cols, 2)")
+    area = sizes[..., 0] * sizes[..., 1] * ((pixel_km or 1.0) ** 2)
+    fig, axes = new_figure(1, 1, figsize=(size * 1.25, size))
+    ax = axes[0, 0]
+    im = ax.imshow(area, cmap="viridis", origin="upper")
+    small = sizes.shape[0] * sizes.shape[1] <= 144
+    if small:
+        for i in range(sizes.shape[0]):
+            for j in range(sizes.shape[1]):
+                ax.text(
+                    j,
+                    i,
+                    f"{sizes[i, j, 0]}\n×{sizes[i, j, 1]}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if area[i, j] < area.max() else "black",
+                )
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels([str(c) for c in cols], fontsize=7, rotation=90)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([str(r) for r in rows], fontsize=7)
+    ax.set_xlabel("unit column")
+    ax.set_ylabel("unit row")
+    fig.colorbar(
+        im, ax=ax, shrink=0.8, label="TRF box area (km²)" if pixel_km else "TRF box area (pixels)"
+    )
+    ax.set_title(title or "TRF box of every unit (height × width, pixels)")
     return fig
