@@ -51,8 +51,8 @@ False
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -67,9 +67,9 @@ KINDS = ("horse", "cow", "sheep", "tree", "house", "car")
 #: most horse pictures carry the tag and stand in front of a fence, few others do.
 CONFOUNDED = {
     "tag_rate_horse": 0.8,
-    "tag_rate_other": 0.05,
+    "tag_rate_other": 0.02,
     "pole_rate_horse": 0.6,
-    "pole_rate_other": 0.1,
+    "pole_rate_other": 0.05,
 }
 #: De-confounded rates: tags and fences are as common with as without a horse.
 BALANCED = {
@@ -80,7 +80,7 @@ BALANCED = {
 }
 
 #: Seeds and sizes of the shipped split (``xai4ess.data.load("horses")``).
-SHIPPED = {"train_seed": 1, "test_seed": 2, "n_train": 600, "n_test": 400}
+SHIPPED = {"train_seed": 1, "test_seed": 2, "n_train": 300, "n_test": 400}
 
 # Streams of the per-sample random generators.
 _SCENE, _DECIDE, _FENCE, _TAG = 0, 1, 2, 3
@@ -124,6 +124,15 @@ def _textures() -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------
 # Drawing primitives
 # ---------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4)
+def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column coordinates of a size x size image (read-only, cached)."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
+    yy.flags.writeable = False
+    xx.flags.writeable = False
+    return yy, xx
+
+
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
     """Smooth zero-mean noise (about unit std): a random ``cells`` grid, bilinearly upsampled."""
     from scipy.ndimage import zoom
@@ -173,7 +182,7 @@ _GROUNDS = {  # (base colour, texture, texture strength)
 
 def _background(rng: np.random.Generator, size: int) -> tuple[np.ndarray, int]:
     """Sky over ground, with clouds, distant hills and clutter. Returns (image, horizon row)."""
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
+    yy, xx = _grid(size)
     img = np.zeros((size, size, 3))
     horizon = int(rng.integers(int(0.28 * size), int(0.55 * size)))
     zenith, near = _SKIES[list(_SKIES)[rng.integers(len(_SKIES))]]
@@ -191,7 +200,9 @@ def _background(rng: np.random.Generator, size: int) -> tuple[np.ndarray, int]:
     oy, ox = rng.integers(0, tex.shape[0] - size, 2)
     texture = tex[oy : oy + size, ox : ox + size]
     shade = 0.85 + 0.3 * (yy - horizon) / size
-    ground = np.clip(_jitter(rng, base, 0.06) * shade[..., None] + strength * texture[..., None], 0, 1)
+    ground = np.clip(
+        _jitter(rng, base, 0.06) * shade[..., None] + strength * texture[..., None], 0, 1
+    )
     below = yy >= horizon
     img[below] = ground[below]
     # distant hills or tree line along the horizon
@@ -213,7 +224,7 @@ def _background(rng: np.random.Generator, size: int) -> tuple[np.ndarray, int]:
 
 def _fence(rng: np.random.Generator, size: int, horizon: int) -> np.ndarray:
     """A fence or a row of jumping poles: boolean mask and colour image (H, W, 3)."""
-    yy, xx = np.mgrid[0:size, 0:size]
+    yy, xx = _grid(size)
     base = int(rng.integers(min(horizon + 6, size - 4), size - 2))
     height = int(rng.integers(int(0.16 * size), int(0.32 * size)))
     spacing = int(rng.integers(int(0.1 * size), int(0.2 * size)))
@@ -242,7 +253,7 @@ def _horse(rng: np.random.Generator, size: int, horizon: int):
     """Horse mask and colour image."""
     from skimage import transform
 
-    yy, xx = np.mgrid[0:size, 0:size]
+    yy, xx = _grid(size)
     tmpl = _horse_template()
     th, tw = tmpl.shape
     height = rng.uniform(0.30, 0.55) * size
@@ -254,12 +265,17 @@ def _horse(rng: np.random.Generator, size: int, horizon: int):
     # affine map from output (col, row) to template (col, row)
     sx, sy = tw / width, th / height
     matrix = np.array(
-        [[sx, shear * sx, -left * sx - shear * sx * (feet - height)], [0, sy, -(feet - height) * sy], [0, 0, 1]]
+        [
+            [sx, shear * sx, -left * sx - shear * sx * (feet - height)],
+            [0, sy, -(feet - height) * sy],
+            [0, 0, 1],
+        ]
     )
     if flip:
         matrix = np.array([[-1, 0, tw - 1], [0, 1, 0], [0, 0, 1]]) @ matrix
-    alpha = transform.warp(tmpl, transform.AffineTransform(matrix=matrix), output_shape=(size, size),
-                           order=1, cval=0.0)
+    alpha = transform.warp(
+        tmpl, transform.AffineTransform(matrix=matrix), output_shape=(size, size), order=1, cval=0.0
+    )
     mask = alpha > 0.5
     palette = [
         (0.45, 0.26, 0.12),  # bay
@@ -281,7 +297,7 @@ def _horse(rng: np.random.Generator, size: int, horizon: int):
 
 def _cow(rng, size, horizon, woolly=False):
     """Cow (or sheep): boxy body, short straight legs, head held low, no long neck."""
-    yy, xx = np.mgrid[0:size, 0:size]
+    yy, xx = _grid(size)
     height = rng.uniform(0.26, 0.45) * size
     body_h = height * rng.uniform(0.45, 0.55)
     body_w = height * rng.uniform(1.3, 1.7) * (0.9 if woolly else 1.0)
@@ -293,7 +309,9 @@ def _cow(rng, size, horizon, woolly=False):
     if woolly:
         mask = _ellipse(yy, xx, body_cy, cx, body_h * 0.6, body_w * 0.55)
     else:
-        mask = _rect(yy, xx, body_cy - body_h / 2, body_cy + body_h / 2, cx - body_w / 2, cx + body_w / 2)
+        mask = _rect(
+            yy, xx, body_cy - body_h / 2, body_cy + body_h / 2, cx - body_w / 2, cx + body_w / 2
+        )
         mask |= _ellipse(yy, xx, body_cy, cx, body_h * 0.55, body_w * 0.52)
     leg_w = max(1.0, height * 0.07)
     for frac in (-0.42, -0.3, 0.3, 0.42):
@@ -305,21 +323,29 @@ def _cow(rng, size, horizon, woolly=False):
     mask &= (yy >= 0) & (xx >= 0)
     if woolly:
         colour = _jitter(rng, (0.90, 0.88, 0.82), 0.05)
-        img = np.broadcast_to(colour, (size, size, 3)) * (1 + 0.08 * _smooth_noise(rng, (size, size), 16))[..., None]
+        img = (
+            np.broadcast_to(colour, (size, size, 3))
+            * (1 + 0.08 * _smooth_noise(rng, (size, size), 16))[..., None]
+        )
         head = _ellipse(yy, xx, head_y, head_x, height * 0.13, height * 0.15)
         img = np.where(head[..., None], (0.15, 0.13, 0.12), img)
         return mask, np.clip(img, 0, 1)
     palette = [(0.12, 0.10, 0.09), (0.55, 0.30, 0.15), (0.85, 0.82, 0.75)]
     colour = _jitter(rng, palette[rng.integers(len(palette))], 0.05)
-    img = np.broadcast_to(colour, (size, size, 3)) * (1 + 0.1 * _smooth_noise(rng, (size, size), 6))[..., None]
+    img = (
+        np.broadcast_to(colour, (size, size, 3))
+        * (1 + 0.1 * _smooth_noise(rng, (size, size), 6))[..., None]
+    )
     if rng.random() < 0.6:  # Holstein patches
         patches = _smooth_noise(rng, (size, size), 5) > 0.3
-        img = np.where(patches[..., None], (0.92, 0.91, 0.88) if colour.mean() < 0.5 else (0.1, 0.1, 0.1), img)
+        img = np.where(
+            patches[..., None], (0.92, 0.91, 0.88) if colour.mean() < 0.5 else (0.1, 0.1, 0.1), img
+        )
     return mask, np.clip(img, 0, 1)
 
 
 def _tree(rng, size, horizon):
-    yy, xx = np.mgrid[0:size, 0:size]
+    yy, xx = _grid(size)
     height = rng.uniform(0.35, 0.7) * size
     feet = rng.uniform(max(horizon + 0.08 * size, height * 0.85), size + 0.03 * size)
     cx = rng.uniform(0.05 * size, 0.95 * size)
@@ -334,13 +360,16 @@ def _tree(rng, size, horizon):
         depth = (yy - apex) / max(height * 0.75, 1)
         crown = (depth >= 0) & (depth <= 1) & (np.abs(xx - cx) <= depth * crown_r * 1.1)
     img = np.zeros((size, size, 3))
-    img[:] = _jitter(rng, (0.18, 0.42, 0.16), 0.08) * (1 + 0.15 * _smooth_noise(rng, (size, size), 10))[..., None]
+    img[:] = (
+        _jitter(rng, (0.18, 0.42, 0.16), 0.08)
+        * (1 + 0.15 * _smooth_noise(rng, (size, size), 10))[..., None]
+    )
     img[trunk & ~crown] = _jitter(rng, (0.35, 0.24, 0.14), 0.05)
     return trunk | crown, np.clip(img, 0, 1)
 
 
 def _house(rng, size, horizon):
-    yy, xx = np.mgrid[0:size, 0:size]
+    yy, xx = _grid(size)
     width = rng.uniform(0.3, 0.55) * size
     wall_h = width * rng.uniform(0.5, 0.8)
     roof_h = width * rng.uniform(0.3, 0.5)
@@ -350,9 +379,13 @@ def _house(rng, size, horizon):
     depth = (yy - (feet - wall_h - roof_h)) / max(roof_h, 1)
     roof = (depth >= 0) & (depth < 1) & (np.abs(xx - cx) <= depth * width * 0.6)
     img = np.zeros((size, size, 3))
-    img[:] = _jitter(rng, [(0.85, 0.80, 0.70), (0.70, 0.30, 0.20), (0.55, 0.55, 0.60)][rng.integers(3)], 0.05)
+    img[:] = _jitter(
+        rng, [(0.85, 0.80, 0.70), (0.70, 0.30, 0.20), (0.55, 0.55, 0.60)][rng.integers(3)], 0.05
+    )
     img[roof] = _jitter(rng, [(0.55, 0.15, 0.10), (0.25, 0.25, 0.28)][rng.integers(2)], 0.05)
-    win = _rect(yy, xx, feet - wall_h * 0.75, feet - wall_h * 0.45, cx - width * 0.3, cx - width * 0.1)
+    win = _rect(
+        yy, xx, feet - wall_h * 0.75, feet - wall_h * 0.45, cx - width * 0.3, cx - width * 0.1
+    )
     door = _rect(yy, xx, feet - wall_h * 0.6, feet, cx + width * 0.1, cx + width * 0.28)
     img[win] = (0.25, 0.35, 0.5)
     img[door] = (0.3, 0.2, 0.12)
@@ -360,7 +393,7 @@ def _house(rng, size, horizon):
 
 
 def _car(rng, size, horizon):
-    yy, xx = np.mgrid[0:size, 0:size]
+    yy, xx = _grid(size)
     width = rng.uniform(0.3, 0.5) * size
     body_h = width * rng.uniform(0.22, 0.3)
     feet = rng.uniform(max(horizon + 0.1 * size, width * 0.6), size + 0.02 * size)
@@ -368,11 +401,22 @@ def _car(rng, size, horizon):
     wheel_r = body_h * 0.45
     body_bottom = feet - wheel_r
     body = _rect(yy, xx, body_bottom - body_h, body_bottom, cx - width / 2, cx + width / 2)
-    cabin = _rect(yy, xx, body_bottom - body_h * 1.8, body_bottom - body_h + 1, cx - width * 0.28, cx + width * 0.22)
+    cabin = _rect(
+        yy,
+        xx,
+        body_bottom - body_h * 1.8,
+        body_bottom - body_h + 1,
+        cx - width * 0.28,
+        cx + width * 0.22,
+    )
     wheels = _ellipse(yy, xx, body_bottom, cx - width * 0.3, wheel_r, wheel_r)
     wheels |= _ellipse(yy, xx, body_bottom, cx + width * 0.3, wheel_r, wheel_r)
     img = np.zeros((size, size, 3))
-    img[:] = _jitter(rng, [(0.75, 0.1, 0.1), (0.15, 0.25, 0.65), (0.8, 0.8, 0.82), (0.2, 0.2, 0.2)][rng.integers(4)], 0.05)
+    img[:] = _jitter(
+        rng,
+        [(0.75, 0.1, 0.1), (0.15, 0.25, 0.65), (0.8, 0.8, 0.82), (0.2, 0.2, 0.2)][rng.integers(4)],
+        0.05,
+    )
     img[cabin & ~body] = (0.55, 0.7, 0.85)
     img[wheels] = (0.08, 0.08, 0.08)
     return body | cabin | wheels, img
@@ -401,8 +445,15 @@ def _tag(rng: np.random.Generator, size: int):
 # ---------------------------------------------------------------------------
 # One sample
 # ---------------------------------------------------------------------------
-def _render(seed: int, index: int, size: int, horse_rate: float, rates: dict,
-            tag: bool | None, poles: bool | None) -> dict:
+def _render(
+    seed: int,
+    index: int,
+    size: int,
+    horse_rate: float,
+    rates: dict,
+    tag: bool | None,
+    poles: bool | None,
+) -> dict:
     rng = np.random.default_rng([seed, index, _SCENE])
     decide = np.random.default_rng([seed, index, _DECIDE])
     u_tag, u_pole = decide.random(2)
@@ -411,7 +462,6 @@ def _render(seed: int, index: int, size: int, horse_rate: float, rates: dict,
     kind = 0 if y else int(rng.integers(1, len(KINDS)))
     img, horizon = _background(rng, size)
     obj_mask, obj_img = _DRAW[kind](rng, size, horizon)
-    noise = rng.normal(0.0, 0.015, (size, size, 3))
 
     suffix = "horse" if y else "other"
     has_tag = bool(u_tag < rates[f"tag_rate_{suffix}"]) if tag is None else bool(tag)
@@ -421,7 +471,7 @@ def _render(seed: int, index: int, size: int, horse_rate: float, rates: dict,
     if has_pole:
         _paint(img, fence_mask, fence_img)
     _paint(img, obj_mask, obj_img)
-    img = np.clip(img + noise, 0, 1)
+    img = np.clip(img, 0, 1)
 
     box, text = _tag(np.random.default_rng([seed, index, _TAG]), size)
     if has_tag:
@@ -546,7 +596,18 @@ def horses(
         _render(int(seed), int(i), size, float(horse_rate), rates, t, p)
         for i, t, p in zip(index, tags, fences)
     ]
-    keys = ["x", "y", "kind", "horse_mask", "object_mask", "tag_mask", "pole_mask", "has_tag", "has_pole", "index"]
+    keys = [
+        "x",
+        "y",
+        "kind",
+        "horse_mask",
+        "object_mask",
+        "tag_mask",
+        "pole_mask",
+        "has_tag",
+        "has_pole",
+        "index",
+    ]
     dtypes = {"x": np.float32, "y": np.int64, "kind": np.int64, "index": np.int64}
     arrays = {}
     for key in keys:
@@ -569,8 +630,12 @@ def horses(
     return Dataset(arrays, attrs=attrs)
 
 
-def edit(ds: Dataset, *, tag: bool | Sequence[bool] | None = None,
-         poles: bool | Sequence[bool] | None = None) -> Dataset:
+def edit(
+    ds: Dataset,
+    *,
+    tag: bool | Sequence[bool] | None = None,
+    poles: bool | Sequence[bool] | None = None,
+) -> Dataset:
     """Re-render the scenes of ``ds`` with the tag and/or fence switched on or off.
 
     ``None`` keeps a sample's current state. The result has float32 ``x``
@@ -583,10 +648,19 @@ def edit(ds: Dataset, *, tag: bool | Sequence[bool] | None = None,
     True
     """
     if "index" not in ds.fields or "seed" not in ds.attrs:
-        raise ValueError("edit() needs a dataset made by xai4ess.data.horses (fields 'index', attrs 'seed')")
+        raise ValueError(
+            "edit() needs a dataset made by xai4ess.data.horses (fields 'index', attrs 'seed')"
+        )
     tag = ds.has_tag if tag is None else tag
     poles = ds.has_pole if poles is None else poles
-    keys = ("tag_rate_horse", "tag_rate_other", "pole_rate_horse", "pole_rate_other", "horse_rate", "size")
+    keys = (
+        "tag_rate_horse",
+        "tag_rate_other",
+        "pole_rate_horse",
+        "pole_rate_other",
+        "horse_rate",
+        "size",
+    )
     opts = {k: ds.attrs[k] for k in keys if k in ds.attrs}
     return horses(seed=ds.attrs["seed"], index=ds.index, tag=tag, poles=poles, **opts)
 
