@@ -580,12 +580,9 @@ def _layer_locals(layer, in_shape, out_shape):
     raise _unsupported(layer)
 
 
-def _merge(layer, states, where):
-    if layer.__class__.__name__ == "Concatenate" or _is(layer, "Concatenate"):
-        axis = layer.axis
-        rank = len(layer.output_shape) if isinstance(layer.output_shape, tuple) else None
-        if rank is not None and axis % rank != rank - 1:
-            raise _unsupported(layer, "concatenation along a spatial axis")
+def _merge(layer, states, where, rank: int):
+    if _is(layer, "Concatenate") and layer.axis % rank != rank - 1:
+        raise _unsupported(layer, "concatenation along a spatial axis")
     if any(s.whole for s in states):
         return _WHOLE
     nds = {len(s.maps) for s in states}
@@ -656,7 +653,11 @@ def _walk(model, in_states: list, prefix: str, out: dict):
                 out[key] = (res[0], type(layer).__name__, _spatial(outputs[0].shape))
                 continue
             if len(states) > 1 or type(layer).__name__ in _MERGES:
-                st = _merge(layer, states, f"merge layer {key!r}") if len(states) > 1 else states[0]
+                st = (
+                    _merge(layer, states, f"merge layer {key!r}", len(outputs[0].shape))
+                    if len(states) > 1
+                    else states[0]
+                )
             else:
                 st = states[0]
                 if not st.whole:

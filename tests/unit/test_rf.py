@@ -291,6 +291,9 @@ def test_bad_inputs():
     with pytest.raises(ReceptiveFieldError, match="bilinear"):
         inp = keras.Input((8, 8, 1))
         rf.receptive_field(keras.Model(inp, L.UpSampling2D(2, interpolation="bicubic")(inp)))
+    with pytest.raises(ReceptiveFieldError, match="spatial axis"):
+        inp = keras.Input((8, 8, 1))
+        rf.receptive_field(keras.Model(inp, L.Concatenate(axis=1)([inp, inp])))
     with pytest.raises(ReceptiveFieldError, match="larger input_size"):
         rf.brute_force(["conv5", "conv5", "conv5"], -1, input_size=8)
 
