@@ -218,18 +218,19 @@ class _GraphAnalyzer:
     input_shape: tuple
     analyzer: object = None
 
-    def run(self, model, x: np.ndarray, indices: np.ndarray, mask_weights=None) -> np.ndarray:
-        weights = model.get_weights()
-        feed = dict(zip(self.placeholders, weights))
+    def run(self, model, x: np.ndarray, indices, mask_weights=None) -> np.ndarray:
+        """Analyse ``x`` with ``model``'s current weights; ``indices=None``: the argmax."""
+        feed = dict(zip(self.placeholders, model.get_weights()))
+        ops = list(self.assign_ops)
+        if self.head_assign is not None:
+            feed[self.head_placeholder] = mask_weights.reshape(-1, 1)
+            ops.append(self.head_assign)
         with _LOCK:
-            self.session.run(self.assign_ops, feed_dict=feed)
-            if self.head_assign is not None:
-                self.session.run(
-                    self.head_assign, feed_dict={self.head_placeholder: mask_weights.reshape(-1, 1)}
-                )
-            idx = np.repeat(np.asarray(indices, dtype=np.int32), self.augment_by_n)
-            nsa = np.stack([np.arange(idx.size, dtype=np.int32), idx], axis=1)
-            feed = {self.inputs[0]: x, self.inputs[1]: nsa}
+            self.session.run(ops, feed_dict=feed)
+            feed = {self.inputs[0]: x}
+            if indices is not None:
+                idx = np.repeat(np.asarray(indices, dtype=np.int32), self.augment_by_n)
+                feed[self.inputs[1]] = np.stack([np.arange(idx.size, dtype=np.int32), idx], axis=1)
             out = self.session.run(self.outputs[0], feed_dict=feed)
         return np.asarray(out, dtype=np.float32)
 
@@ -275,7 +276,7 @@ def _raise_for_checks(analyzer, method: str) -> None:
 
 
 def build_analyzer(
-    model, inn_name: str, method: str, options: dict, region: bool
+    model, inn_name: str, method: str, options: dict, region: bool, mode: str = "index"
 ) -> _GraphAnalyzer:
     """Build an iNNvestigate analyzer for ``model`` in a private graph."""
     graph = tf.Graph()
@@ -298,7 +299,7 @@ def build_analyzer(
             analyzer = innvestigate.create_analyzer(
                 inn_name,
                 target_model,
-                neuron_selection_mode="index",
+                neuron_selection_mode=mode,
                 disable_model_checks=True,
                 **options,
             )
@@ -375,15 +376,17 @@ ANALYZERS = AnalyzerCache()
 def innvestigate_analyze(model, x, inn_name, method, options, indices, mask_weights=None):
     if inn_name in ("integrated_gradients", "smoothgrad"):
         return _augmented_gradient(model, x, inn_name, method, options, indices, mask_weights)
+    mode = "max_activation" if indices is None else "index"
     key = (
         inn_name,
         tuple(sorted((k, repr(v)) for k, v in options.items())),
         mask_weights is not None,
+        mode,
     )
     analyzer = ANALYZERS.get(
         model,
         key,
-        lambda: build_analyzer(model, inn_name, method, options, mask_weights is not None),
+        lambda: build_analyzer(model, inn_name, method, options, mask_weights is not None, mode),
     )
     return analyzer.run(model, x, indices, mask_weights)
 
@@ -412,7 +415,7 @@ def _augmented_gradient(model, x, inn_name, method, options, indices, mask_weigh
         noise = rng.normal(0.0, scale, size=(n_in, n) + x.shape[1:]).astype(np.float32)
         aug = (x[:, None] + noise).reshape((n_in * n,) + x.shape[1:])
     idx = np.repeat(np.asarray(indices), n)
-    key = ("gradient", (), mask_weights is not None)
+    key = ("gradient", (), mask_weights is not None, "index")
     grad = ANALYZERS.get(
         model, key, lambda: build_analyzer(model, "gradient", method, {}, mask_weights is not None)
     )

@@ -263,15 +263,23 @@ def _check_input(model, x) -> np.ndarray:
     return x
 
 
-def _resolve_target(target, scores: np.ndarray, classifier: bool):
-    """Return (flat indices per sample, region weights or None)."""
-    n = len(scores)
-    if scores.ndim == 2:  # vector output: classes or regression outputs
-        k = scores.shape[1]
+def _resolve_target(target, n: int, out_shape: tuple, classifier: bool, scores=None):
+    """Return (flat indices per sample, region weights or None).
+
+    ``scores`` is a callable giving the model's scores; it is only called when
+    the target is the predicted class (the argmax), so explicit targets cost no
+    extra forward pass. With ``scores=None`` the argmax is left to the backend
+    (indices ``None``).
+    """
+    ndim = len(out_shape)
+    if ndim == 2:  # vector output: classes or regression outputs
+        k = out_shape[1]
         if target is None:
             if k == 1:
                 return np.zeros(n, dtype=np.int32), None
-            return np.argmax(scores, axis=1).astype(np.int32), None
+            if scores is None:
+                return None, None
+            return np.argmax(scores(), axis=1).astype(np.int32), None
         t = np.asarray(target)
         if t.dtype == bool or not np.issubdtype(t.dtype, np.integer) or t.ndim > 1:
             raise TargetError(
@@ -289,9 +297,9 @@ def _resolve_target(target, scores: np.ndarray, classifier: bool):
         return t.astype(np.int32), None
 
     # image output (N, H, W[, C])
-    spatial = scores.shape[1:3]
-    channels = scores.shape[3] if scores.ndim == 4 else 1
-    shape_txt = f"{tuple(scores.shape[1:])}"
+    spatial = tuple(out_shape[1:3])
+    channels = out_shape[3] if ndim == 4 else 1
+    shape_txt = f"{tuple(out_shape[1:])}"
     if target is None:
         raise TargetError(
             f"this model outputs an image of shape {shape_txt}: pass target=(row, col) for one "
@@ -413,8 +421,20 @@ def explain(
 
     scores_model = _backend.score_model(model)
     classifier = _backend.has_softmax(model)
-    scores = np.asarray(scores_model(x, training=False))
-    indices, region = _resolve_target(target, scores, classifier)
+    out_shape = tuple(scores_model.output_shape)
+    if any(d is None for d in out_shape[1:]):  # fully convolutional: ask a forward pass
+        out_shape = tuple(scores_model.compute_output_shape(x.shape))
+    backend_argmax = info.backend == "iNNvestigate" and method not in (
+        "smoothgrad",
+        "integrated_gradients",
+    )
+    indices, region = _resolve_target(
+        target,
+        len(x),
+        out_shape,
+        classifier,
+        None if backend_argmax else (lambda: np.asarray(scores_model(x, training=False))),
+    )
 
     if info.backend == "iNNvestigate":
         _backend.check_innvestigate_layers(model, method)
@@ -436,7 +456,7 @@ def explain(
 
     # tf-explain: explain the pre-softmax score model (flattened / region head for image outputs)
     target_model = scores_model
-    if scores.ndim > 2:
+    if len(out_shape) > 2:
         target_model = _backend.flat_head_model(scores_model, region)
     if method == "gradcam":
         out = _backend.tfx_gradcam(target_model, x, indices, layer=opts.get("layer"))

@@ -1,0 +1,325 @@
+"""Measure the course's budgets and write benchmarks/results.md.
+
+    python benchmarks/run.py               # everything (about 15 minutes on 2 cores)
+    python benchmarks/run.py --skip-build  # no cold/cached book build
+    python benchmarks/run.py --only explain
+
+Measured: per-chapter execution time and peak memory (the kernel's maximum
+resident set size), cold full book build (installation excluded) and cached
+rebuild, ``import xai4ess`` vs ``import tensorflow``, and the cost of
+``xai4ess.explain`` per method (analyzer build, cached call, ratio to one
+forward pass). This is a benchmark, not a timed test: nothing here fails a
+build; the table says whether each budget is met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+JB = str(Path(PY).with_name("jupyter-book"))
+
+BUDGETS = {
+    "chapter_seconds": (90, 60),
+    "chapter_peak_gb": (2.0, 1.5),
+    "cold_build_seconds": (480, 360),
+    "cached_build_seconds": (30, 30),
+    "import_ratio": (0.3, 0.3),
+    "lrp_forward_ratio": (5.0, 3.0),
+}
+
+EXECUTE_ONE = r"""
+import resource, sys, time, jupytext, nbclient
+nb = jupytext.read(sys.argv[1])
+t = time.perf_counter()
+nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                        resources={"metadata": {"path": sys.argv[2]}}).execute()
+elapsed = time.perf_counter() - t
+errors = sum(1 for c in nb.cells if c.cell_type == "code"
+             for o in c.get("outputs", []) if o.get("output_type") == "error")
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"{elapsed:.3f} {peak_kb} {errors}")
+"""
+
+
+def machine() -> str:
+    import psutil
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = psutil.virtual_memory().total / 2**30
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
+        f"{mem:.0f} GiB RAM, Python {platform.python_version()}"
+    )
+
+
+def chapters() -> list[dict]:
+    rows = []
+    for md in sorted((ROOT / "chapters").glob("*.md")):
+        out = subprocess.run(
+            [PY, "-c", EXECUTE_ONE, str(md), str(md.parent)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=1200,
+        )
+        if out.returncode != 0:
+            rows.append(
+                {
+                    "chapter": md.stem,
+                    "seconds": float("nan"),
+                    "peak_gb": float("nan"),
+                    "errors": "failed: " + out.stderr.strip().splitlines()[-1][:80],
+                }
+            )
+            continue
+        seconds, peak_kb, errors = out.stdout.split()[-3:]
+        rows.append(
+            {
+                "chapter": md.stem,
+                "seconds": float(seconds),
+                "peak_gb": int(peak_kb) / 2**20,
+                "errors": int(errors),
+            }
+        )
+        print(f"  {md.stem}: {float(seconds):.1f} s, {int(peak_kb) / 2**20:.2f} GB", flush=True)
+    return rows
+
+
+def import_times(repeat: int = 3) -> dict:
+    def best(code: str) -> float:
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            subprocess.run(
+                [PY, "-c", code],
+                check=True,
+                capture_output=True,
+                env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+            )
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    base = best("pass")
+    xai = best("import xai4ess") - base
+    tf = best("import tensorflow") - base
+    return {"xai4ess": xai, "tensorflow": tf, "ratio": xai / tf}
+
+
+def book_builds() -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="xai4ess-build-"))
+    try:
+        for item in [
+            "_config.yml",
+            "_toc.yml",
+            "intro.md",
+            "references.md",
+            "references.bib",
+            "instructor_guide.md",
+            "_ext",
+            "images",
+            "chapters",
+        ]:
+            src = ROOT / item
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / item)
+        t = time.perf_counter()
+        subprocess.run(
+            [JB, "build", str(tmp), "-W", "--keep-going"], check=True, capture_output=True
+        )
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        subprocess.run(
+            [JB, "build", str(tmp), "-W", "--keep-going"], check=True, capture_output=True
+        )
+        cached = time.perf_counter() - t
+        return {"cold": cold, "cached": cached}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def explain_costs(batch: int = 64) -> list[dict]:
+    import numpy as np
+
+    import xai4ess
+    from xai4ess._env import tensorflow
+
+    keras = tensorflow().keras
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((64, 64, 4), name="goes")
+    h = inp
+    for i, f in enumerate((16, 32, 32)):
+        h = keras.layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv{i}")(h)
+        h = keras.layers.MaxPooling2D(2, name=f"pool{i}")(h)
+    h = keras.layers.Flatten()(h)
+    h = keras.layers.Dense(32, activation="relu")(h)
+    h = keras.layers.Dense(2, name="logits")(h)
+    model = keras.Model(inp, keras.layers.Activation("softmax", name="softmax")(h))
+    x = np.random.default_rng(0).random((batch, 64, 64, 4)).astype(np.float32)
+
+    def timed(fn, n=5):
+        fn()
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return float(np.median(times))
+
+    forward = timed(lambda: model(x, training=False))
+    rows = []
+    for method in xai4ess.methods().index:
+        xai4ess.attribution.clear_cache()
+        t = time.perf_counter()
+        xai4ess.explain(model, x, method)
+        first = time.perf_counter() - t
+        cached = timed(lambda m=method: xai4ess.explain(model, x, m), n=3)
+        rows.append(
+            {
+                "method": method,
+                "first_call": first,
+                "build": max(first - cached, 0.0),
+                "cached": cached,
+                "ratio": cached / forward,
+            }
+        )
+        print(
+            f"  {method}: first {first:.2f} s, cached {cached:.3f} s, {cached / forward:.1f}x forward",
+            flush=True,
+        )
+    rows.append(
+        {
+            "method": "(forward pass)",
+            "first_call": forward,
+            "build": 0.0,
+            "cached": forward,
+            "ratio": 1.0,
+        }
+    )
+    return rows
+
+
+def verdict(value: float, key: str, lower_is_better: bool = True) -> str:
+    floor, aim = BUDGETS[key]
+    if value != value:  # NaN
+        return "not measured"
+    if value <= aim:
+        return "met (and aim)"
+    return "met" if value <= floor else "MISSED"
+
+
+def write_report(results: dict) -> Path:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python benchmarks/run.py`",
+        f"on {machine()}.",
+        "",
+    ]
+    if "chapters" in results:
+        lines += [
+            "## Chapters (execution with nbclient, fresh kernel each)",
+            "",
+            "| chapter | seconds | peak memory (GB) | errors | time budget 90 s (aim 60) | memory budget 2 GB (aim 1.5) |",
+            "| --- | ---: | ---: | ---: | --- | --- |",
+        ]
+        for r in results["chapters"]:
+            lines.append(
+                f"| {r['chapter']} | {r['seconds']:.1f} | {r['peak_gb']:.2f} | {r['errors']} | "
+                f"{verdict(r['seconds'], 'chapter_seconds')} | {verdict(r['peak_gb'], 'chapter_peak_gb')} |"
+            )
+        lines.append("")
+    if "build" in results:
+        b = results["build"]
+        lines += [
+            "## Book build (installation excluded)",
+            "",
+            "| build | seconds | budget |",
+            "| --- | ---: | --- |",
+            f"| cold (empty cache, every chapter executed) | {b['cold']:.0f} | 480 s (aim 360): {verdict(b['cold'], 'cold_build_seconds')} |",
+            f"| cached rebuild (nothing changed) | {b['cached']:.1f} | 30 s: {verdict(b['cached'], 'cached_build_seconds')} |",
+            "",
+        ]
+    if "imports" in results:
+        i = results["imports"]
+        lines += [
+            "## Import time",
+            "",
+            "| import | seconds |",
+            "| --- | ---: |",
+            f"| `import xai4ess` | {i['xai4ess']:.2f} |",
+            f"| `import tensorflow` | {i['tensorflow']:.2f} |",
+            f"| ratio | {i['ratio']:.3f} (budget 0.3: {verdict(i['ratio'], 'import_ratio')}) |",
+            "",
+        ]
+    if "explain" in results:
+        lines += [
+            "## `xai4ess.explain` on 64 inputs of 64x64x4 (CNN classifier)",
+            "",
+            "| method | first call (s) | analyzer build (s) | cached call (s) | cached / forward |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for r in results["explain"]:
+            lines.append(
+                f"| {r['method']} | {r['first_call']:.3f} | {r['build']:.3f} | {r['cached']:.4f} | {r['ratio']:.1f} |"
+            )
+        lrp = [r["ratio"] for r in results["explain"] if r["method"].startswith("lrp.")]
+        lines += [
+            "",
+            f"Worst cached LRP call: {max(lrp):.1f} forward passes "
+            f"(budget 5, aim 3: {verdict(max(lrp), 'lrp_forward_ratio')}).",
+            "",
+        ]
+    out = ROOT / "benchmarks" / "results.md"
+    out.write_text("\n".join(lines))
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=1, default=float))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--only", choices=["chapters", "build", "imports", "explain"])
+    args = parser.parse_args()
+    previous = ROOT / "benchmarks" / "results.json"
+    results = json.loads(previous.read_text()) if (args.only and previous.exists()) else {}
+    steps = (
+        [args.only]
+        if args.only
+        else ["imports", "explain", "chapters"] + ([] if args.skip_build else ["build"])
+    )
+    for step in steps:
+        print(f"== {step}", flush=True)
+        results[step] = {
+            "chapters": chapters,
+            "build": book_builds,
+            "imports": import_times,
+            "explain": explain_costs,
+        }[step]()
+    print(f"wrote {write_report(results)}")
+
+
+if __name__ == "__main__":
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    )
+    main()
