@@ -17,6 +17,30 @@ __all__ = ["sequence_panels", "animate_sequence", "frame_relevance"]
 
 _VIS_LABEL = "reflectance factor"
 
+# matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN;
+# offline they would be blank, so they are replaced by plain Unicode symbols.
+_ICONS = {
+    "fa fa-play fa-flip-horizontal": "&#9664;",
+    "fa fa-minus": "&minus;",
+    "fa fa-plus": "+",
+    "fa fa-fast-backward": "|&#9664;&#9664;",
+    "fa fa-step-backward": "|&#9664;",
+    "fa fa-pause": "&#10074;&#10074;",
+    "fa fa-play": "&#9654;",
+    "fa fa-step-forward": "&#9654;|",
+    "fa fa-fast-forward": "&#9654;&#9654;|",
+}
+
+
+def _offline_player(html: str) -> str:
+    """Drop the CDN stylesheet link of the jshtml player and use text symbols for its icons."""
+    import re
+
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    for cls, symbol in _ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', f"<span>{symbol}</span>")
+    return html
+
 
 def _as_stack(x: np.ndarray, name: str = "x") -> np.ndarray:
     """``(H, W, T)`` -> ``(1, H, W, T)``; ``(N, H, W, T)`` unchanged."""
@@ -154,8 +178,9 @@ def animate_sequence(
     Returns
     -------
     IPython.display.HTML
-        The JavaScript player (``to_jshtml``); the figure itself is closed so
-        that it is not shown a second time.
+        The JavaScript player (``to_jshtml``, with plain-text buttons instead
+        of the CDN icon font, so it works offline); the figure itself is
+        closed so that it is not shown a second time.
 
     Examples
     --------
@@ -194,7 +219,7 @@ def animate_sequence(
         return [*images, stamp]
 
     anim = FuncAnimation(fig, update, frames=nt, interval=interval, blit=False)
-    html = anim.to_jshtml(default_mode="loop")
+    html = _offline_player(anim.to_jshtml(default_mode="loop"))
     plt.close(fig)
     return HTML(html)
 

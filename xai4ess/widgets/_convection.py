@@ -6,7 +6,7 @@ website); :func:`convection_explorer` wraps it in ipywidgets for a live kernel.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -33,22 +33,31 @@ def _model(name: str):
 
 
 @lru_cache(maxsize=512)
-def _relevance(name: str, method: str, sample: int) -> np.ndarray:
+def _relevance(model, method: str, sample: int) -> np.ndarray:
     from ..attribution import explain
 
     x = _test_set().x[sample : sample + 1]
-    return explain(_model(name), x, method=method, target=1)[0]
+    return explain(model, x, method=method, target=1)[0]
 
 
-def _probability(name: str, x: np.ndarray) -> float:
-    return float(_model(name)(x[None], training=False).numpy()[0, 1])
+def _probability(model, x: np.ndarray) -> float:
+    return float(model(x[None], training=False).numpy()[0, 1])
+
+
+def _resolve(models) -> dict:
+    """``{label: keras.Model}`` from shipped names or from a mapping of ready models."""
+    if isinstance(models, Mapping):
+        return dict(models)
+    if isinstance(models, str):
+        models = [models]
+    return {MODEL_LABELS.get(name, name): _model(name) for name in models}
 
 
 def convection_figure(
     sample: int | np.ndarray = 0,
     frame: int = 2,
     *,
-    models: Sequence[str] = DEFAULT_MODELS,
+    models: Sequence[str] | Mapping[str, object] = DEFAULT_MODELS,
     method: str = "lrp.alpha_1_beta_0",
 ):
     """One frame of a sequence, its change since the previous frame, and each model's relevance.
@@ -60,8 +69,9 @@ def convection_figure(
         or your own sequence ``(32, 32, 5)`` of reflectance.
     frame : int
         Frame index 0-4 (0, 2, 4, 6, 8 minutes).
-    models : sequence of str
-        Shipped model names.
+    models : sequence of str, or mapping of str to keras.Model
+        Shipped model names, or ``{label: model}`` for models you already
+        have (their attribution analyzers are then reused).
     method : str
         Attribution method (:func:`xai4ess.methods`); relevance of the
         "convection" output.
@@ -80,6 +90,7 @@ def convection_figure(
     from ..attribution import explain
     from ..plot import RELEVANCE_CMAP, new_figure, relevance_norm
 
+    models = _resolve(models)
     if isinstance(sample, (int, np.integer)):
         ds = _test_set()
         if not 0 <= int(sample) < len(ds):
@@ -90,21 +101,21 @@ def convection_figure(
             f"test sample {int(sample)}: {ds.attrs['kinds'][int(ds.kind[int(sample)])]}, "
             f"label {'convection' if ds.y[int(sample)] else 'no convection'}"
         )
-        maps = {m: _relevance(m, method, int(sample)) for m in models}
+        maps = {m: _relevance(models[m], method, int(sample)) for m in models}
     else:
         x = np.asarray(sample, dtype=np.float32)
         if x.shape != (32, 32, 5):
             raise ValueError(f"a custom sample must have shape (32, 32, 5), got {x.shape}")
         mask = None
         what = "your sequence"
-        maps = {m: explain(_model(m), x[None], method=method, target=1)[0] for m in models}
+        maps = {m: explain(models[m], x[None], method=method, target=1)[0] for m in models}
     nt = x.shape[-1]
     if not 0 <= int(frame) < nt:
         raise IndexError(f"frame must be in 0..{nt - 1}, got {frame}")
     frame = int(frame)
     minutes = 2 * frame
 
-    fig, axes = new_figure(1, 3 + len(models), figsize=(3.0 * (3 + len(models)), 3.2))
+    fig, axes = new_figure(1, 3 + len(models), figsize=(3.5 * (3 + len(models)), 3.4))
     ax = axes[0, 0]
     im = ax.imshow(x[..., frame], cmap="gray", vmin=0, vmax=1)
     if mask is not None and mask.any():
@@ -124,8 +135,8 @@ def convection_figure(
         im = ax.imshow(r[..., frame], cmap=RELEVANCE_CMAP, norm=relevance_norm(r, signed=True))
         if mask is not None and mask.any():
             ax.contour(mask.astype(float), levels=[0.5], colors="black", linewidths=0.8)
-        p = _probability(name, x)
-        ax.set_title(f"{MODEL_LABELS.get(name, name)}\np(convection) = {p:.2f}", fontsize=9)
+        p = _probability(models[name], x)
+        ax.set_title(f"{name}\np(convection) = {p:.2f}", fontsize=9)
         fig.colorbar(im, ax=ax, shrink=0.8, label="relevance")
     for a in axes[0, : 2 + len(models)]:
         a.set_xticks([])
@@ -139,7 +150,7 @@ def convection_figure(
             np.arange(nt) + (j - (len(models) - 1) / 2) * width,
             share,
             width,
-            label=MODEL_LABELS.get(name, name),
+            label=name,
         )
     ax.axvspan(frame - 0.45, frame + 0.45, color="gold", alpha=0.25, lw=0)
     ax.set_xticks(np.arange(nt), [f"{2 * k}" for k in range(nt)])
@@ -152,10 +163,17 @@ def convection_figure(
 
 
 def convection_explorer(
-    models: Sequence[str] = DEFAULT_MODELS,
+    models: Sequence[str] | Mapping[str, object] = DEFAULT_MODELS,
     method: str = "lrp.alpha_1_beta_0",
 ):
     """Sliders for the test sample and the frame; redraws :func:`convection_figure`.
+
+    Parameters
+    ----------
+    models : sequence of str, or mapping of str to keras.Model
+        As in :func:`convection_figure`.
+    method : str
+        Attribution method.
 
     Returns
     -------
@@ -168,6 +186,7 @@ def convection_explorer(
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
+    models = _resolve(models)
     ds = _test_set()
     kinds = ds.attrs["kinds"]
     kind = widgets.Dropdown(
