@@ -4,11 +4,35 @@ Architecture (from the authors' public model file): input (H, W, 4) with
 channels C07, C09, C13, GLM; 3x3 convolutions with 32 filters, ReLU, 'same'
 padding: conv, pool, conv, pool, conv, pool, conv, up, conv, up, conv, up,
 then a 1x1 convolution to one output (composite reflectivity, dBZ).
+
+The network's input is the scaled field of :func:`network_input` (cloud-top
+"coldness" and GLM as is), not brightness temperatures in K. This module also
+holds the per-pixel baseline and the skill scores (RMSE, correlation, CSI).
 """
 
 from __future__ import annotations
 
-CHANNELS = ("C07", "C09", "C13", "GLM")
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..data._goes_mrms import CHANNELS, network_input
+
+__all__ = [
+    "network_input",
+    "rmse",
+    "correlation",
+    "csi",
+    "skill_scores",
+    "baseline_fit",
+    "baseline_predict",
+    "predict",
+    "TRAIN_OPTIONS",
+]
+
+#: Options of the shipped training run (``train("goes_mrms")`` reproduces it).
+TRAIN_OPTIONS = dict(epochs=36, batch_size=16, learning_rate=2e-3, seed=0, without=())
 
 
 def build(name: str = "goes_mrms", size: int | None = None, filters: int = 32):
@@ -33,3 +57,240 @@ def build(name: str = "goes_mrms", size: int | None = None, filters: int = 32):
             x = layers.UpSampling2D(2, name=f"up{nu}")(x)
     out = layers.Conv2D(1, 1, name="mrms")(x)
     return keras.Model(inp, out, name=name)
+
+
+# -- skill scores ---------------------------------------------------------------
+def _pair(y_true, y_pred):
+    a = np.asarray(y_true, dtype=np.float64)
+    b = np.asarray(y_pred, dtype=np.float64)
+    if a.shape != b.shape:
+        a, b = np.squeeze(a), np.squeeze(b)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"truth and estimate differ in shape: {np.shape(y_true)} vs {np.shape(y_pred)}"
+        )
+    return a.ravel(), b.ravel()
+
+
+def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Root-mean-square error (same units as the inputs, here dBZ).
+
+    >>> rmse([0.0, 10.0], [0.0, 13.0])
+    2.121...
+    """
+    a, b = _pair(y_true, y_pred)
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def correlation(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Pearson correlation over all pixels.
+
+    >>> round(correlation([0, 1, 2, 3], [0, 2, 4, 7]), 3)
+    0.99
+    """
+    a, b = _pair(y_true, y_pred)
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def csi(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 35.0) -> float:
+    """Critical success index at a threshold: hits / (hits + misses + false alarms).
+
+    >>> csi([40, 40, 0, 0], [40, 0, 40, 0], threshold=35)
+    0.333...
+    """
+    a, b = _pair(y_true, y_pred)
+    obs, est = a >= threshold, b >= threshold
+    hits = np.sum(obs & est)
+    total = hits + np.sum(obs & ~est) + np.sum(~obs & est)
+    return float(hits / total) if total else float("nan")
+
+
+def skill_scores(
+    y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 35.0
+) -> dict[str, float]:
+    """``{"RMSE (dBZ)", "correlation", "CSI@35 dBZ"}`` of an estimate against the truth.
+
+    Examples
+    --------
+    >>> s = skill_scores(np.array([0.0, 40.0]), np.array([0.0, 40.0]))
+    >>> s["RMSE (dBZ)"], s["CSI@35 dBZ"]
+    (0.0, 1.0)
+    """
+    return {
+        "RMSE (dBZ)": rmse(y_true, y_pred),
+        "correlation": correlation(y_true, y_pred),
+        f"CSI@{threshold:g} dBZ": csi(y_true, y_pred, threshold),
+    }
+
+
+# -- baseline: per-pixel regression on C13 alone --------------------------------
+def baseline_fit(x: np.ndarray, y: np.ndarray, degree: int = 3) -> np.ndarray:
+    """Least-squares polynomial of reflectivity (dBZ) on C13 (K), pixel by pixel.
+
+    Parameters
+    ----------
+    x : ndarray
+        ``(N, H, W, 4)`` inputs in physical units (C13 is channel 2).
+    y : ndarray
+        ``(N, H, W[, 1])`` reflectivity in dBZ.
+    degree : int
+        Polynomial degree (3: cold tops give echo, warm ones none).
+
+    Returns
+    -------
+    ndarray
+        Polynomial coefficients for :func:`baseline_predict` (``numpy.polyval``
+        order, in the variable ``(C13 - 250 K) / 50 K``).
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 2, 2, 4)); x[..., 2] = [[200, 300], [220, 290]]
+    >>> coef = baseline_fit(x, np.array([[40.0, 0.0], [30.0, 0.0]]), degree=1)
+    >>> baseline_predict(coef, x).shape
+    (1, 2, 2, 1)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 4 or x.shape[-1] != len(CHANNELS):
+        raise ValueError(f"x must be (N, H, W, {len(CHANNELS)}), got {x.shape}")
+    t = (x[..., 2].ravel() - 250.0) / 50.0
+    yy = np.asarray(y, dtype=np.float64).reshape(-1)
+    if yy.size != t.size:
+        raise ValueError(f"y has {yy.size} pixels, x has {t.size}")
+    return np.polyfit(t, yy, degree)
+
+
+def baseline_predict(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Reflectivity (dBZ, ``(N, H, W, 1)``) of the C13 baseline, clipped at 0."""
+    x = np.asarray(x, dtype=np.float64)
+    t = (x[..., 2] - 250.0) / 50.0
+    return np.clip(np.polyval(coef, t), 0, None)[..., None].astype(np.float32)
+
+
+def predict(model, x: np.ndarray, batch_size: int = 8) -> np.ndarray:
+    """The network's reflectivity estimate (dBZ) for inputs ``x`` in physical units.
+
+    Parameters
+    ----------
+    model : keras.Model
+        From ``xai4ess.models.load("goes_mrms")``.
+    x : ndarray
+        ``(N, H, W, 4)`` in K and GLM groups (not yet scaled); H and W multiples of 8.
+    """
+    from ..errors import InputShapeError
+
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[None]
+    if x.ndim != 4 or x.shape[-1] != len(CHANNELS) or x.shape[1] % 8 or x.shape[2] % 8:
+        raise InputShapeError(
+            f"expected (N, H, W, {len(CHANNELS)}) with H and W multiples of 8, got {x.shape}"
+        )
+    return model.predict(network_input(x), batch_size=batch_size, verbose=0)
+
+
+# -- training -------------------------------------------------------------------
+def _augment(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray):
+    """Shuffled tiles, each with a random dihedral transform (flip / rotation by 90 degrees)."""
+    out_x, out_y = np.empty_like(xs), np.empty_like(ys)
+    order = rng.permutation(len(xs))
+    for i, k in enumerate(rng.integers(0, 8, len(xs))):
+        a, b = np.rot90(xs[order[i]], k % 4), np.rot90(ys[order[i]], k % 4)
+        if k >= 4:
+            a, b = a[:, ::-1], b[:, ::-1]
+        out_x[i], out_y[i] = a, b
+    return out_x, out_y
+
+
+def train(
+    name: str = "goes_mrms",
+    *,
+    epochs: int = TRAIN_OPTIONS["epochs"],
+    batch_size: int = TRAIN_OPTIONS["batch_size"],
+    learning_rate: float = TRAIN_OPTIONS["learning_rate"],
+    seed: int = TRAIN_OPTIONS["seed"],
+    without: Sequence[str] = TRAIN_OPTIONS["without"],
+    data=None,
+    verbose: int = 0,
+):
+    """Train the network reproducibly on the shipped training tiles.
+
+    Parameters
+    ----------
+    name : str
+        ``"goes_mrms"``.
+    epochs, batch_size, learning_rate, seed
+        Training settings; the defaults made the shipped weights.
+    without : sequence of str
+        Channels set to zero during training (e.g. ``("GLM",)`` for the
+        exercise "what if there were no lightning mapper?").
+    data : Dataset, optional
+        Training tiles in physical units (default: ``xai4ess.data.load("goes_mrms").train``).
+    verbose : int
+        Keras verbosity.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> model = train("goes_mrms", epochs=1)  # doctest: +SKIP
+    """
+    from .._env import tensorflow
+
+    unknown = [c for c in without if c not in CHANNELS]
+    if unknown:
+        raise ValueError(f"unknown channel(s) {unknown}; channels are {CHANNELS}")
+    tf = tensorflow()
+    if data is None:
+        from ..data import load
+
+        data = load("goes_mrms").train
+    xs = network_input(data.x)
+    for c in without:
+        xs[..., CHANNELS.index(c)] = 0.0
+    ys = np.asarray(data.y, dtype=np.float32)
+
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    model = build(name, size=None)
+
+    def weighted_mse(y_true, y_pred):
+        # heavier weight on strong echo (the cores matter most; cf. Hilburn et al. 2021)
+        w = 1.0 + y_true / 10.0
+        return tf.reduce_mean(w * tf.square(y_true - y_pred))
+
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate), loss=weighted_mse)
+    rng = np.random.default_rng(seed)
+    decay = tf.keras.callbacks.LearningRateScheduler(
+        lambda epoch, lr: learning_rate * (0.5 ** (3 * epoch / max(epochs, 1)))
+    )
+    for epoch in range(epochs):
+        ax, ay = _augment(rng, xs, ys)
+        model.fit(
+            ax,
+            ay,
+            batch_size=batch_size,
+            epochs=epoch + 1,
+            initial_epoch=epoch,
+            shuffle=False,
+            verbose=verbose,
+            callbacks=[decay],
+        )
+    return model
+
+
+def write_shipped(directory) -> None:
+    """Train with :data:`TRAIN_OPTIONS` and write ``models/goes_mrms.weights.npz``."""
+    from . import save_weights
+
+    model = train("goes_mrms")
+    save_weights(
+        model,
+        Path(directory),
+        "models/goes_mrms.weights.npz",
+        recipe="model:goes_mrms",
+        description="GOES->MRMS fully convolutional network trained on the shipped 64x64 tiles",
+    )

@@ -1,5 +1,358 @@
-"""Plotting helpers (see xai4ess.plot)."""
+"""Satellite and radar figures: brightness temperature (K), GLM, reflectivity (dBZ), relevance.
+
+Every function draws arrays it is given; nothing here runs a model.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ._core import RELEVANCE_CMAP, new_figure, relevance_norm
+
+__all__ = [
+    "reflectivity_cmap",
+    "CHANNEL_STYLE",
+    "radar_panels",
+    "channel_relevance",
+    "share_bars",
+]
+
+#: NWS-style reflectivity colours, one per 5 dBZ from 5 to 70 dBZ.
+_DBZ_COLOURS = [
+    "#04e9e7",
+    "#019ff4",
+    "#0300f4",
+    "#02fd02",
+    "#01c501",
+    "#008e00",
+    "#fdf802",
+    "#e5bc00",
+    "#fd9500",
+    "#fd0000",
+    "#d40000",
+    "#bc0000",
+    "#f800fd",
+    "#9854c6",
+]
+
+#: How each input channel is drawn: (label, units, colour map, vmin, vmax).
+CHANNEL_STYLE = {
+    "C07": ("C07 3.9 µm", "K", "Greys", 200.0, 310.0),
+    "C09": ("C09 6.9 µm", "K", "Greys", 190.0, 255.0),
+    "C13": ("C13 10.3 µm", "K", "Greys", 185.0, 305.0),
+    "GLM": ("GLM group extent density", "groups / 5 min", "YlOrRd", 0.0, None),
+}
+
+
+def reflectivity_cmap():
+    """Colour map and norm for composite reflectivity in dBZ (white below 5 dBZ: no echo).
+
+    Returns
+    -------
+    (matplotlib.colors.ListedColormap, matplotlib.colors.BoundaryNorm)
+
+    Examples
+    --------
+    >>> cmap, norm = reflectivity_cmap()
+    >>> norm.boundaries[0], norm.boundaries[-1]
+    (5.0, 75.0)
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    cmap = ListedColormap(_DBZ_COLOURS, name="reflectivity")
+    cmap.set_under("white")
+    cmap.set_over("#fdfdfd")
+    cmap.set_bad("white")
+    bounds = np.arange(5.0, 75.1, 5.0)
+    return cmap, BoundaryNorm(bounds, cmap.N)
+
+
+def _extent(shape, pixel_km: float):
+    h, w = shape[:2]
+    return (0, w * pixel_km, h * pixel_km, 0)
+
+
+def _label(ax, pixel_km: float, left: bool = True):
+    ax.set_xlabel("x (km)")
+    if left:
+        ax.set_ylabel("y (km)")
+
+
+def _draw_channel(fig, ax, img, name, pixel_km):
+    label, units, cmap, vmin, vmax = CHANNEL_STYLE.get(name, (name, "", "viridis", None, None))
+    img = np.asarray(img, dtype=np.float64)
+    if name == "GLM":
+        vmax = max(float(img.max()), 1.0)
+        img = np.ma.masked_equal(img, 0.0)
+        import matplotlib
+
+        cm = matplotlib.colormaps[cmap].copy()
+        cm.set_bad("white")
+        cmap = cm
+    im = ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax, extent=_extent(img.shape, pixel_km))
+    ax.set_title(label)
+    fig.colorbar(im, ax=ax, shrink=0.8, label=units)
+
+
+def _draw_dbz(fig, ax, z, title, pixel_km):
+    cmap, norm = reflectivity_cmap()
+    z = np.asarray(z, dtype=np.float64)
+    z = z[..., 0] if z.ndim == 3 else z
+    im = ax.imshow(
+        z, cmap=cmap, norm=norm, extent=_extent(z.shape, pixel_km), interpolation="nearest"
+    )
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="dBZ", extend="both")
+
+
+def radar_panels(
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    estimate: np.ndarray | None = None,
+    *,
+    channels: Sequence[str] = ("C07", "C09", "C13", "GLM"),
+    show: Sequence[str] | None = None,
+    pixel_km: float = 2.0,
+    extra: Mapping[str, np.ndarray] | None = None,
+    size: float = 2.7,
+    ncols: int | None = None,
+    title: str | None = None,
+):
+    """Inputs, truth and estimate of one scene side by side, in physical units.
+
+    Parameters
+    ----------
+    x : ndarray
+        One scene ``(H, W, C)`` in physical units (K; GLM groups per 5 min).
+    y, estimate : ndarray, optional
+        Reflectivity ``(H, W[, 1])`` in dBZ: the MRMS-like truth and an estimate.
+    channels : sequence of str
+        Names of the channels of ``x``.
+    show : sequence of str, optional
+        Channels to draw (default: all).
+    pixel_km : float
+        Pixel size, for the km axes.
+    extra : mapping of str to ndarray, optional
+        More reflectivity maps (dBZ) to draw, e.g. ``{"baseline": b}``.
+    ncols : int, optional
+        Panels per row (default: all in one row).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> x = np.full((16, 16, 4), 290.0); x[..., 3] = 0
+    >>> fig = radar_panels(x, np.zeros((16, 16, 1)))
+    """
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[-1] != len(channels):
+        raise ValueError(f"x must be one scene (H, W, {len(channels)}), got shape {x.shape}")
+    show = list(show or channels)
+    maps = []
+    for name in show:
+        if name not in channels:
+            raise ValueError(f"unknown channel {name!r}; channels are {list(channels)}")
+        maps.append(("channel", name, x[..., list(channels).index(name)]))
+    if y is not None:
+        maps.append(("dbz", "MRMS (truth)", y))
+    if estimate is not None:
+        maps.append(("dbz", "network estimate", estimate))
+    for key, value in (extra or {}).items():
+        maps.append(("dbz", key, value))
+    n = len(maps)
+    ncols = ncols or n
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = new_figure(nrows, ncols, size=size)
+    for k, ax in enumerate(axes.ravel()):
+        if k >= n:
+            ax.set_axis_off()
+            continue
+        kind, name, img = maps[k]
+        if kind == "channel":
+            _draw_channel(fig, ax, img, name, pixel_km)
+        else:
+            _draw_dbz(fig, ax, img, name, pixel_km)
+        _label(ax, pixel_km, left=(k % ncols == 0))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _box_patch(box, pixel_km, colour="k"):
+    from matplotlib.patches import Rectangle
+
+    (r0, r1), (c0, c1) = box
+    return Rectangle(
+        (c0 * pixel_km, r0 * pixel_km),
+        (c1 - c0 + 1) * pixel_km,
+        (r1 - r0 + 1) * pixel_km,
+        fill=False,
+        edgecolor=colour,
+        lw=1.4,
+        ls="--",
+    )
+
+
+def channel_relevance(
+    r: np.ndarray,
+    *,
+    channels: Sequence[str] = ("C07", "C09", "C13", "GLM"),
+    target: tuple[int, int] | np.ndarray | None = None,
+    box=None,
+    contours: Mapping[str, np.ndarray] | None = None,
+    pixel_km: float = 2.0,
+    signed: bool = True,
+    shares: bool = True,
+    zoom=None,
+    title: str | None = None,
+    size: float = 2.6,
+    axes=None,
+):
+    """Relevance of one scene, one panel per input channel, on a common colour scale.
+
+    Parameters
+    ----------
+    r : ndarray
+        Relevance ``(H, W, C)``.
+    target : (row, col) or boolean mask, optional
+        The explained output pixel (marked with a cross) or region (outlined).
+    box : ((r0, r1), (c0, c1)), optional
+        A box to draw, inclusive pixel indices, e.g. the theoretical receptive
+        field of the target pixel.
+    contours : mapping of str to boolean mask, optional
+        Ground-truth zones to outline (e.g. ``{"lightning": mask}``).
+    signed : bool
+        Diverging colour map centred at zero (default).
+    shares : bool
+        Put each channel's share of the positive relevance in its title.
+    zoom : ((r0, r1), (c0, c1)), optional
+        Show only this window (inclusive pixel indices).
+    axes : sequence of matplotlib axes, optional
+        Draw into these (one per channel) instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> r = np.random.default_rng(0).normal(size=(16, 16, 4))
+    >>> fig = channel_relevance(r, target=(8, 8), box=((2, 13), (2, 13)))
+    """
+    import matplotlib.lines as mlines
+
+    r = np.asarray(r, dtype=np.float64)
+    if r.ndim != 3 or r.shape[-1] != len(channels):
+        raise ValueError(f"r must be (H, W, {len(channels)}), got shape {r.shape}")
+    if axes is None:
+        fig, axs = new_figure(1, len(channels), size=size)
+        axs = axs[0]
+    else:
+        axs = list(axes)
+        fig = axs[0].figure
+    pos = np.clip(r, 0, None).sum(axis=(0, 1))
+    share = pos / pos.sum() if pos.sum() > 0 else np.full(len(channels), np.nan)
+    norm = relevance_norm(r, signed=signed)
+    colours = ["#1b9e77", "#7570b3", "#e6ab02", "#66a61e"]
+    im = None
+    for k, (ax, name) in enumerate(zip(axs, channels)):
+        im = ax.imshow(
+            r[..., k],
+            cmap=RELEVANCE_CMAP if signed else "magma",
+            norm=norm,
+            extent=_extent(r.shape, pixel_km),
+            interpolation="nearest",
+        )
+        label = CHANNEL_STYLE.get(name, (name,))[0].split(" ")[0]
+        ax.set_title(f"{label}" + (f": {share[k]:.0%} of R+" if shares else ""))
+        _label(ax, pixel_km, left=(k == 0))
+        if box is not None:
+            ax.add_patch(_box_patch(box, pixel_km))
+        if target is not None:
+            t = np.asarray(target)
+            if t.dtype == bool:
+                ax.contour(
+                    t.astype(float),
+                    levels=[0.5],
+                    colors="k",
+                    linewidths=0.8,
+                    extent=(0, r.shape[1] * pixel_km, 0, r.shape[0] * pixel_km),
+                    origin="upper",
+                )
+            else:
+                ax.plot(
+                    (t[1] + 0.5) * pixel_km, (t[0] + 0.5) * pixel_km, "x", color="k", ms=7, mew=2
+                )
+        for j, (_name, mask) in enumerate((contours or {}).items()):
+            ax.contour(
+                np.asarray(mask, dtype=float),
+                levels=[0.5],
+                colors=colours[j % 4],
+                linewidths=0.9,
+                extent=(0, r.shape[1] * pixel_km, 0, r.shape[0] * pixel_km),
+                origin="upper",
+            )
+        if zoom is not None:
+            (r0, r1), (c0, c1) = zoom
+            ax.set_xlim(c0 * pixel_km, (c1 + 1) * pixel_km)
+            ax.set_ylim((r1 + 1) * pixel_km, r0 * pixel_km)
+    if contours:
+        handles = [
+            mlines.Line2D([], [], color=colours[j % 4], label=name)
+            for j, name in enumerate(contours)
+        ]
+        axs[-1].legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
+    if axes is None:
+        fig.colorbar(im, ax=list(axs), shrink=0.8, label="relevance")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def share_bars(
+    table,
+    *,
+    ax=None,
+    ylabel: str = "share of positive relevance",
+    title: str | None = None,
+    size: float = 3.2,
+):
+    """Grouped bars: rows of ``table`` are groups, columns are bars (shares in [0, 1]).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or mapping of str to mapping
+        E.g. rows = cases (``"lightning"``, ``"towers"``), columns = channels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = share_bars({"lightning": {"C13": 0.2, "GLM": 0.5}, "towers": {"C13": 0.4, "GLM": 0.0}})
+    """
+    import pandas as pd
+
+    df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table).T
+    if ax is None:
+        fig, axs = new_figure(1, 1, size=size)
+        ax = axs[0, 0]
+        fig.set_size_inches(max(size, 1.1 * len(df) * (len(df.columns) * 0.35 + 0.6)), size)
+    else:
+        fig = ax.figure
+    n, m = df.shape
+    width = 0.8 / m
+    xs = np.arange(n)
+    for j, col in enumerate(df.columns):
+        ax.bar(xs + (j - (m - 1) / 2) * width, df[col].to_numpy(dtype=float), width, label=str(col))
+    ax.set_xticks(xs, [str(i) for i in df.index])
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, ncols=min(m, 4))
+    if title:
+        ax.set_title(title)
+    return fig
