@@ -155,7 +155,12 @@ def train(
     seed = TRAINING["seed"] if seed is None else int(seed)
     if data is None:
         data = training_data(name, n=n_train)
-    x = np.asarray(data.x, dtype=np.float32) * float(data.attrs.get("x_scale", 1.0))
+    x = np.asarray(data.x)
+    if np.issubdtype(x.dtype, np.integer):  # stored form: uint8 times x_scale
+        x = x.astype(np.float32) * np.float32(data.attrs.get("x_scale", 1 / 255))
+    x = x.astype(np.float32)
+    if x.ndim != 4 or x.shape[-1] != 3:
+        raise ValueError(f"data.x must be (N, H, W, 3) images, got shape {x.shape}")
     y = np.asarray(data.y, dtype=np.int64)
     tf.keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
