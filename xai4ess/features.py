@@ -262,23 +262,25 @@ def maximize(
     steps: int = 200,
     lr: float = 0.05,
     l2: float = 1e-3,
-    blur: float = 0.5,
-    blur_every: int = 4,
+    blur: float = 1.0,
     jitter: int = 2,
     seed: int = 0,
     input_shape: Sequence[int] | None = None,
     value_range: tuple[float, float] = (0.0, 1.0),
     start: np.ndarray | None = None,
+    position: tuple[int, int] | None = None,
+    gray: bool = False,
 ) -> Maximized:
     """Activation maximisation: the input that makes a unit fire most (method 2).
 
     Starting from noise, gradient ascent on the input (eager TensorFlow,
     ``tf.GradientTape``) increases the objective ``mean activation of the unit
-    - l2 * mean((x - centre)**2)``. Each step uses the gradient divided by its
-    RMS (so ``lr`` is a step in input units), a random shift of up to
-    ``jitter`` pixels (transformation robustness), and every ``blur_every``
-    steps a Gaussian blur of width ``blur`` pixels (a frequency penalty); the
-    image is clipped to ``value_range``. See Olah et al. (2017).
+    - l2 * mean((x - centre)**2)``. Each step evaluates the unit on the image
+    shifted by up to ``jitter`` pixels (transformation robustness), smooths
+    the gradient with a Gaussian of width ``blur`` pixels (which suppresses the
+    high-frequency patterns that plain ascent produces), divides it by its RMS
+    (so ``lr`` is a step in input units) and clips the image to
+    ``value_range``. See Olah et al. (2017).
 
     Parameters
     ----------
@@ -292,9 +294,8 @@ def maximize(
     l2 : float
         Weight of the L2 penalty pulling pixels to the middle of ``value_range``.
     blur : float
-        Gaussian blur sigma in pixels (0 switches blurring off).
-    blur_every : int
-        Blur every this many steps.
+        Sigma in pixels of the Gaussian that smooths each gradient step
+        (0 switches smoothing off).
     jitter : int
         Maximum random shift in pixels before each forward pass (0 = off).
         Only for image inputs ``(H, W, C)``.
@@ -306,7 +307,18 @@ def maximize(
     value_range : (float, float)
         The valid input range (the horse images are in [0, 1]).
     start : ndarray, optional
-        A starting image instead of noise.
+        A starting image instead of noise. Without it, the start is grey noise
+        (standard deviation 10 % of the value range); if the unit is silent on
+        it (zero gradient), noise with 25 %, 50 % and 100 % is tried in turn.
+    position : (int, int), optional
+        For a conv layer: maximise the unit at this (row, column) of the
+        layer's output grid only (the "neuron" objective of Olah et al.)
+        instead of its mean over all positions (the "channel" objective). The
+        image then changes only inside that neuron's receptive field.
+    gray : bool
+        Move all channels together (a grey-scale parameterisation): the
+        image stays grey, which avoids the saturated colours that plain
+        pixel-space ascent produces when the unit cares about brightness.
 
     Returns
     -------
@@ -332,20 +344,42 @@ def maximize(
     lo, hi = (float(v) for v in value_range)
     centre, spread = 0.5 * (lo + hi), hi - lo
     rng = np.random.default_rng(seed)
+
+    def noise(amplitude: float) -> np.ndarray:
+        img = centre + amplitude * spread * rng.standard_normal(shape)
+        if gray and len(shape) == 3:
+            img = np.repeat(img[..., :1], shape[-1], axis=-1)
+        return np.clip(img, lo, hi).astype(np.float32)
+
     if start is None:
-        x0 = centre + 0.1 * spread * rng.standard_normal(shape)
+        x0 = noise(0.1)
     else:
         x0 = np.asarray(start, dtype=np.float64)
         if x0.shape != shape:
             raise InputShapeError(f"start has shape {x0.shape}, expected {shape}")
-    x0 = np.clip(x0, lo, hi).astype(np.float32)
+        x0 = np.clip(x0, lo, hi).astype(np.float32)
 
     sub = unit_model(model, layer)
     image_like = len(shape) == 3
     kernel = _gaussian_kernel(blur, shape[-1]) if (blur > 0 and image_like) else None
 
+    out_shape = sub.output_shape
+    if position is not None:
+        if len(out_shape) != 4:
+            raise TargetError(
+                f"position= needs a layer with spatial output; {layer!r} has {out_shape}"
+            )
+        row, col = (int(v) for v in position)
+        if not (0 <= row < out_shape[1] and 0 <= col < out_shape[2]):
+            raise TargetError(
+                f"position {position} is outside the {out_shape[1]} x {out_shape[2]} "
+                f"output grid of layer {layer!r}"
+            )
+
     def objective(img):
         a = sub(img, training=False)[..., unit]
+        if position is not None:
+            return a[0, row, col]
         return tf.reduce_mean(a)
 
     @tf.function(reduce_retracing=True)
@@ -359,17 +393,25 @@ def maximize(
         return act, grad
 
     x = tf.constant(x0[None])
+    if start is None and steps > 0:
+        # a unit that is silent on the starting noise gets no gradient: retry with more contrast
+        zero = tf.zeros(2, dtype=tf.int32)
+        for amplitude in (0.25, 0.5, 1.0):
+            if float(tf.reduce_max(tf.abs(ascent(x, zero)[1]))) > 0:
+                break
+            x = tf.constant(noise(amplitude)[None])
     history = np.zeros(steps, dtype=np.float64)
     start_act = float(objective(x))
     shifts = rng.integers(-jitter, jitter + 1, size=(steps, 2)) if jitter else np.zeros((steps, 2))
     for step in range(steps):
         act, grad = ascent(x, tf.constant(shifts[step], dtype=tf.int32))
         history[step] = float(act)
+        if gray and image_like:
+            grad = tf.broadcast_to(tf.reduce_mean(grad, axis=-1, keepdims=True), tf.shape(grad))
+        if kernel is not None:
+            grad = tf.nn.depthwise_conv2d(grad, kernel, strides=(1, 1, 1, 1), padding="SAME")
         rms = tf.sqrt(tf.reduce_mean(tf.square(grad))) + 1e-12
-        x = x + (lr * spread) * grad / rms
-        if kernel is not None and (step + 1) % max(1, blur_every) == 0:
-            x = tf.nn.depthwise_conv2d(x, kernel, strides=(1, 1, 1, 1), padding="SAME")
-        x = tf.clip_by_value(x, lo, hi)
+        x = tf.clip_by_value(x + (lr * spread) * grad / rms, lo, hi)
     image = x.numpy()[0]
     return Maximized(image, history, start_act, float(objective(x)))
 
@@ -385,7 +427,15 @@ def _resize_maps(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return a[:, rows][:, :, cols]
 
 
-def mask_response(model, layer: str, x: np.ndarray, mask: np.ndarray, *, batch_size: int = 128):
+def mask_response(
+    model,
+    layer: str,
+    x: np.ndarray,
+    mask: np.ndarray,
+    *,
+    min_activation: float = 0.02,
+    batch_size: int = 128,
+):
     """How strongly each unit of a conv layer fires inside a region, per unit.
 
     For every channel of ``layer`` the activation maps are resized
@@ -401,6 +451,10 @@ def mask_response(model, layer: str, x: np.ndarray, mask: np.ndarray, *, batch_s
         Samples ``(N, H, W, C)``.
     mask : ndarray of bool
         ``(N, H, W)``: the region of interest in each sample.
+    min_activation : float
+        Units whose mean activation on ``x`` is below this fraction of the
+        most active unit's mean are "silent": their share (a ratio of tiny
+        numbers) is set to NaN and they are listed last.
 
     Returns
     -------
@@ -410,7 +464,8 @@ def mask_response(model, layer: str, x: np.ndarray, mask: np.ndarray, *, batch_s
         inside the mask, pooled over samples); ``area`` (fraction of the image
         inside the mask, the share a unit blind to the region would get);
         ``ratio`` = share / area; ``inside`` and ``outside`` (mean activation
-        per pixel inside and outside the mask).
+        per pixel inside and outside the mask); ``mean`` (mean activation
+        over all pixels and samples).
 
     Examples
     --------
@@ -431,6 +486,8 @@ def mask_response(model, layer: str, x: np.ndarray, mask: np.ndarray, *, batch_s
     rows = []
     m = mask.astype(np.float64)
     area = float(m.mean())
+    means = out.reshape(-1, out.shape[-1]).astype(np.float64).mean(axis=0)
+    floor = min_activation * float(means.max()) if means.max() > 0 else np.inf
     for c in range(out.shape[-1]):
         a = _resize_maps(out[..., c].astype(np.float64), mask.shape[1:])
         total = a.sum()
@@ -438,16 +495,18 @@ def mask_response(model, layer: str, x: np.ndarray, mask: np.ndarray, *, batch_s
         rows.append(
             {
                 "unit": c,
-                "share": inside / total if total > 0 else np.nan,
+                "share": inside / total if (total > 0 and means[c] >= floor) else np.nan,
                 "area": area,
                 "inside": inside / max(m.sum(), 1.0),
                 "outside": (total - inside) / max((1 - m).sum(), 1.0),
+                "mean": means[c],
             }
         )
     df = pd.DataFrame(rows)
     df["ratio"] = df["share"] / area if area > 0 else np.nan
-    df = df[["unit", "share", "area", "ratio", "inside", "outside"]]
-    return df.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+    df = df[["unit", "share", "area", "ratio", "inside", "outside", "mean"]]
+    df = df.sort_values("share", ascending=False, kind="stable", na_position="last")
+    return df.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- figures

@@ -51,7 +51,7 @@ def _label(method: str, alpha: float) -> str:
 def _negative_share(r: np.ndarray) -> float:
     r = np.asarray(r, dtype=np.float64)
     total = np.abs(r).sum()
-    return float(np.clip(r, None, 0).sum() / total * -1) if total > 0 else 0.0
+    return float(-np.clip(r, None, 0).sum() / total) + 0.0 if total > 0 else 0.0
 
 
 def _image(ax, x):
