@@ -134,6 +134,14 @@ def test_alpha_widget_and_figure():
     import ipywidgets
 
     assert isinstance(w, ipywidgets.Widget)
+    image, method = w.children[0].children
+    alpha = w.children[1]
+    alpha.value = 2.0  # redraws with alpha=2, beta=1
+    method.value = "gradient"
+    assert alpha.disabled  # the slider only applies to lrp.alpha_beta
+    image.value = 1
+    method.value = "lrp.alpha_beta"
+    assert not alpha.disabled
     plt.close("all")
 
 
