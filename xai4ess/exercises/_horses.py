@@ -159,7 +159,8 @@ def check_tag_share(answer) -> Feedback:
         atol=0.005,
         what="pair of shares",
         hint="Use only positive relevance (clip at 0), sum the colour channels, divide the "
-        "relevance inside the tag box by the total of each image, then average over images.",
+        "relevance inside the tag box by the total of each image, then average over images "
+        "(skip images without any positive relevance: np.nanmean).",
     )
     if fb:
         return Feedback(
