@@ -38,6 +38,10 @@ __all__ = [
     "features",
     "widgets",
     "exercises",
+    "metrics",
+    "sanity",
+    "strategies",
+    "fidelity",
     "DataFileError",
     "InputShapeError",
     "ReceptiveFieldError",
@@ -47,7 +51,20 @@ __all__ = [
     "Xai4essError",
 ]
 
-_SUBMODULES = {"data", "models", "rf", "plot", "features", "widgets", "exercises", "registry"}
+_SUBMODULES = {
+    "data",
+    "models",
+    "rf",
+    "plot",
+    "features",
+    "widgets",
+    "exercises",
+    "registry",
+    "metrics",
+    "sanity",
+    "strategies",
+    "fidelity",
+}
 _FUNCTIONS = {"explain": "xai4ess.attribution", "methods": "xai4ess.attribution"}
 
 if TYPE_CHECKING:  # pragma: no cover

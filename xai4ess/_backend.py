@@ -349,20 +349,23 @@ class AnalyzerCache:
     def get(self, model, key, factory):
         import weakref
 
+        self._purge_dead()
         full = (id(model), key)
         item = self._items.get(full)
         if item is not None and item[0]() is model:
             self._items.move_to_end(full)
             return item[1]
-        if item is not None:  # a dead model's id was reused
-            item[1].close()
-            del self._items[full]
         value = factory()
         self._items[full] = (weakref.ref(model), value)
         while len(self._items) > self.maxsize:
             _, (_, old) = self._items.popitem(last=False)
             old.close()
         return value
+
+    def _purge_dead(self):
+        """Close the analyzers of models that no longer exist (their ids may be reused)."""
+        for full in [k for k, (ref, _) in self._items.items() if ref() is None]:
+            self._items.pop(full)[1].close()
 
     def clear(self):
         for _, value in self._items.values():

@@ -122,7 +122,7 @@ def heatmap(
     im = ax.imshow(
         rmap, cmap=cmap, norm=relevance_norm(rmap, signed), alpha=0.85 if overlay else 1.0
     )
-    ax.set_title(title or ("relevance" if signed else "attribution"))
+    ax.set_title(("relevance" if signed else "attribution") if title is None else title)
     ax.set_axis_off()
     if colorbar:
         fig.colorbar(im, ax=ax, shrink=0.8, label="relevance" if signed else "attribution")
