@@ -13,5 +13,6 @@ from ._climate import *  # noqa: F403
 from ._convection import *  # noqa: F403
 from ._goes_mrms import *  # noqa: F403
 from ._horses import *  # noqa: F403
+from ._intro import *  # noqa: F403
 from ._rf import *  # noqa: F403
 from ._zoo import *  # noqa: F403
