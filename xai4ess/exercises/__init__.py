@@ -8,9 +8,9 @@ Right.
 
 from __future__ import annotations
 
-from ._core import Feedback, check_number  # noqa: F401
 from ._climate import *  # noqa: F403
 from ._convection import *  # noqa: F403
+from ._core import Feedback, check_number  # noqa: F401
 from ._goes_mrms import *  # noqa: F403
 from ._horses import *  # noqa: F403
 from ._intro import *  # noqa: F403
