@@ -174,6 +174,7 @@ def _atomic_write_bytes(target: Path, payload: bytes) -> None:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; shipped files are world-readable
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
