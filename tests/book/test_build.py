@@ -77,3 +77,15 @@ def test_config_fails_on_cell_errors():
     assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
     assert config["execute"]["timeout"] > 0
     assert "2023" not in config["copyright"]
+
+
+def test_instructor_guide_lists_every_exercise():
+    import re
+
+    guide = (ROOT / "instructor_guide.md").read_text()
+    labels = []
+    for md in sorted((ROOT / "chapters").glob("*.md")):
+        labels += re.findall(r"\{exercise\}[^\n]*\n:label: (\S+)", md.read_text())
+    assert labels
+    missing = [label for label in labels if label not in guide]
+    assert not missing, f"exercises missing from instructor_guide.md: {missing}"
