@@ -592,31 +592,20 @@ def horses(
     n = len(index)
     tags = _as_flags(tag, n, "tag")
     fences = _as_flags(poles, n, "poles")
-    samples = [
-        _render(int(seed), int(i), size, float(horse_rate), rates, t, p)
-        for i, t, p in zip(index, tags, fences)
-    ]
-    keys = [
-        "x",
-        "y",
-        "kind",
-        "horse_mask",
-        "object_mask",
-        "tag_mask",
-        "pole_mask",
-        "has_tag",
-        "has_pole",
-        "index",
-    ]
     dtypes = {"x": np.float32, "y": np.int64, "kind": np.int64, "index": np.int64}
-    arrays = {}
-    for key in keys:
-        dtype = dtypes.get(key, bool)
-        if samples:
-            arrays[key] = np.stack([np.asarray(s[key], dtype=dtype) for s in samples])
-        else:
-            shape = {"x": (0, size, size, 3)}.get(key, (0, size, size) if "mask" in key else (0,))
-            arrays[key] = np.zeros(shape, dtype=dtype)
+    shapes = {"x": (n, size, size, 3)}
+    keys = ["x", "y", "kind", "horse_mask", "object_mask", "tag_mask", "pole_mask"]
+    keys += ["has_tag", "has_pole", "index"]
+    arrays = {
+        key: np.zeros(
+            shapes.get(key, (n, size, size) if "mask" in key else (n,)), dtype=dtypes.get(key, bool)
+        )
+        for key in keys
+    }
+    for k, (i, t, p) in enumerate(zip(index, tags, fences)):
+        sample = _render(int(seed), int(i), size, float(horse_rate), rates, t, p)
+        for key in keys:
+            arrays[key][k] = sample[key]
     attrs = {
         "description": "Synthetic RGB scenes, horse (y=1) or not, with a source tag "
         "(lower-left corner) and fences as confounders",

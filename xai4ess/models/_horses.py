@@ -29,11 +29,12 @@ drawn from the deterministic generator.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["build", "train", "training_data", "write_shipped", "TRAINING"]
+__all__ = ["build", "train", "training_data", "write_shipped", "shipped", "TRAINING"]
 
 #: Training recipe shared by both models.
 TRAINING = {
@@ -99,6 +100,19 @@ def build(name: str = "horses", size: int = 64, width: int = 8, dense: int = 32)
     x = layers.Dense(2, use_bias=False, name="logits")(x)
     out = layers.Activation("softmax", name="softmax")(x)
     return keras.Model(inp, out, name=name)
+
+
+@functools.lru_cache(maxsize=2)
+def shipped(name: str):
+    """One shared, cached copy of a shipped model for the demo and exercise checks.
+
+    Sharing it means its attribution analyzers are built once per kernel. Do
+    not train it; use :func:`xai4ess.models.load` for a copy of your own.
+    """
+    _check_name(name)
+    from . import load
+
+    return load(name)
 
 
 def training_data(name: str = "horses", n: int | None = None, seed: int | None = None):

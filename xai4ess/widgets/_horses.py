@@ -1,9 +1,9 @@
-"""Clever Hans demo: switch the tag and the fence of a scene on and off, watch the model.
+"""Clever Hans demo: switch the tag and the poles of a scene on and off, watch the model.
 
 :func:`hans_demo_figure` draws the static version (one scene in its four
-tag/fence variants, with the prediction and the heatmap of each);
+tag/poles variants, with the prediction and the heatmap of each);
 :func:`hans_demo` is the live version for a kernel (pick the scene, model and
-method, toggle tag and fence). :func:`hans_gallery` draws scenes and their
+method, toggle tag and poles). :func:`hans_gallery` draws scenes and their
 relevance maps with the known regions outlined.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = ["hans_gallery", "hans_demo_figure", "hans_demo", "HANS_DEMO_INDEX", "HANS_METHODS"]
 
-#: Test scene shown by default: a large horse in front of a fence, with the tag.
+#: Test scene shown by default: a large horse in front of poles (a fence), with the tag.
 HANS_DEMO_INDEX = 384
 #: Methods offered by the live demo (Grad-CAM on ``conv3``, whose maps are 12 x 12).
 HANS_METHODS = ("lrp.alpha_1_beta_0", "lrp.epsilon", "gradient", "integrated_gradients", "gradcam")
@@ -33,11 +33,10 @@ def _test_set():
     return load("horses").test
 
 
-@lru_cache(maxsize=2)
 def _model(name: str):
-    from ..models import load
+    from ..models._horses import shipped
 
-    return load(name)
+    return shipped(name)
 
 
 def _resolve(model):
@@ -47,7 +46,7 @@ def _resolve(model):
 
 
 def _scene(index: int, tag: bool | None, poles: bool | None):
-    """Test scene ``index`` re-rendered with the tag / fence forced (None = as shipped)."""
+    """Test scene ``index`` re-rendered with the tag / poles forced (None = as shipped)."""
     from ..data import horses
 
     ds = _test_set()
@@ -171,7 +170,7 @@ def hans_demo_figure(
     model="horses",
     method: str = "lrp.alpha_1_beta_0",
 ):
-    """One test scene with and without tag and fence: prediction and heatmap of each variant.
+    """One test scene with and without tag and poles: prediction and heatmap of each variant.
 
     Parameters
     ----------
@@ -186,7 +185,7 @@ def hans_demo_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Top row: the four variants (tag on/off x fence on/off) titled with
+        Top row: the four variants (tag on/off x poles on/off) titled with
         p(horse), regions outlined; bottom row: their relevance maps for
         "horse" on one shared colour scale.
 
@@ -198,7 +197,7 @@ def hans_demo_figure(
     variants = [(True, True), (True, False), (False, True), (False, False)]
     scenes = [_scene(index, t, p) for t, p in variants]
     x = np.concatenate([s.x for s in scenes])
-    p = net.predict(x, verbose=0)[:, 1]
+    p = net(x, training=False).numpy()[:, 1]
     r = _explain_one(net, x, method)
     masks = {
         "horse": np.concatenate([s.horse_mask for s in scenes]),
@@ -206,7 +205,7 @@ def hans_demo_figure(
         "poles": np.concatenate([s.pole_mask for s in scenes]),
     }
     titles = [
-        f"tag {'on' if t else 'off'}, fence {'on' if q else 'off'}\np(horse) = {pi:.2f}"
+        f"tag {'on' if t else 'off'}, poles {'on' if q else 'off'}\np(horse) = {pi:.2f}"
         for (t, q), pi in zip(variants, p)
     ]
     fig = hans_gallery(x, r, titles=titles, masks=masks, size=2.3, shared_scale=True)
@@ -218,10 +217,20 @@ def hans_demo_figure(
 def hans_demo(
     index: int = HANS_DEMO_INDEX,
     *,
-    models: Sequence[str] = ("horses", "horses_fixed"),
+    models: Sequence[str] | Mapping[str, object] = ("horses", "horses_fixed"),
     methods: Sequence[str] = HANS_METHODS,
 ):
-    """Live demo: pick a test scene, a model and a method; switch tag and fence on and off.
+    """Live demo: pick a test scene, a model and a method; switch tag and poles on and off.
+
+    Parameters
+    ----------
+    index : int
+        Test scene shown first (index into ``xai4ess.data.load("horses").test``).
+    models : sequence of str, or mapping of str to keras.Model
+        Shipped model names, or ``{label: model}`` for models you already have
+        (their attribution analyzers are then reused).
+    methods : sequence of str
+        Methods offered (names from :func:`xai4ess.methods`).
 
     Returns
     -------
@@ -239,12 +248,15 @@ def hans_demo(
 
     ds = _test_set()
     scene = w.IntSlider(value=int(index), min=0, max=len(ds) - 1, description="scene")
-    model_box = w.Dropdown(
-        options=[(MODEL_LABELS.get(m, m), m) for m in models], value=models[0], description="model"
-    )
+    if isinstance(models, Mapping):
+        nets = dict(models)
+    else:
+        nets = {MODEL_LABELS.get(m, m): _model(m) for m in models}
+    labels = list(nets)
+    model_box = w.Dropdown(options=labels, value=labels[0], description="model")
     method_box = w.Dropdown(options=list(methods), value=methods[0], description="method")
     tag_box = w.Checkbox(value=bool(ds.has_tag[int(index)]), description="tag")
-    pole_box = w.Checkbox(value=bool(ds.has_pole[int(index)]), description="fence")
+    pole_box = w.Checkbox(value=bool(ds.has_pole[int(index)]), description="poles")
 
     def reset_toggles(change):
         tag_box.value = bool(ds.has_tag[change["new"]])
@@ -254,8 +266,8 @@ def hans_demo(
 
     def draw(scene_i, model_name, method, tag, poles):
         s = _scene(scene_i, tag, poles)
-        net = _model(model_name)
-        p = float(net.predict(s.x, verbose=0)[0, 1])
+        net = nets[model_name]
+        p = float(net(s.x, training=False).numpy()[0, 1])
         r = _explain_one(net, s.x, method)[0]
         fig, axes = new_figure(1, 3, figsize=(9.5, 3.2))
         ax = axes[0, 0]
@@ -272,7 +284,7 @@ def hans_demo(
         ax.barh(["no horse", "horse"], [1 - p, p], color=["#888888", "#b5651d"])
         ax.set_xlim(0, 1)
         ax.set_xlabel("predicted probability")
-        ax.set_title(f"{MODEL_LABELS.get(model_name, model_name)} model")
+        ax.set_title(f"{model_name} model")
         plt.show()
 
     # interactive_output clears its output area before each redraw, so plots never stack
