@@ -229,7 +229,8 @@ def box_mask(
 ) -> np.ndarray:
     """Boolean ``(nlat, nlon)`` mask of a latitude-longitude box.
 
-    ``lon_range`` may cross the date line, e.g. ``(150, -120)``.
+    ``lon_range`` may cross the date line, e.g. ``(150, -120)``; ``(-180, 180)`` is
+    every longitude.
 
     Examples
     --------
@@ -241,7 +242,9 @@ def box_mask(
     lat = np.asarray(lat, dtype=float)
     lon = (np.asarray(lon, dtype=float) + 180.0) % 360.0 - 180.0
     la0, la1 = sorted(lat_range)
-    lo0, lo1 = ((float(v) + 180.0) % 360.0 - 180.0 for v in lon_range)
     in_lat = (lat >= la0) & (lat <= la1)
+    if abs(float(lon_range[1]) - float(lon_range[0])) >= 360.0:
+        return in_lat[:, None] & np.ones((1, lon.size), dtype=bool)
+    lo0, lo1 = ((float(v) + 180.0) % 360.0 - 180.0 for v in lon_range)
     in_lon = (lon >= lo0) & (lon <= lo1) if lo0 <= lo1 else (lon >= lo0) | (lon <= lo1)
     return in_lat[:, None] & in_lon[None, :]

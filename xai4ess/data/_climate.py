@@ -11,13 +11,17 @@ What is built (all deterministic; nothing is downloaded):
 * a global longitude-latitude grid (5 degrees by default) and a crude but
   recognisable land mask, rasterised from a small hard-coded description of the
   continents (polygons) and islands (ellipses);
-* the forced response ``forced(t) = ghg(t) * pattern_ghg + aer(t) * pattern_aer``
+* the forced response
+  ``forced(t) = ghg(t) * pattern_ghg + aer(t) * pattern_aer + late(t) * pattern_late``
   (K), anomalies relative to the 1920-1949 forced climate. ``pattern_ghg`` is
   the warming per kelvin of global-mean warming: land warms faster than ocean,
-  Arctic amplification, a North-Atlantic warming hole, weak warming over the
-  Southern Ocean, a hot spot over the Middle East and North Africa.
-  ``pattern_aer`` is the regional cooling by industrial aerosols (East Asia,
-  Europe, eastern North America, India), strongest around 1985;
+  Arctic amplification, weak warming over the Southern Ocean, a hot spot over
+  the Middle East and North Africa. ``pattern_aer`` is the regional cooling by
+  industrial aerosols (East Asia, Europe, eastern North America, India),
+  strongest around 1985. ``pattern_late`` is the slow response that only
+  appears after about 2020: more Arctic amplification as the sea ice goes, a
+  North-Atlantic warming hole (weaker overturning circulation) and the delayed
+  warming of the Southern Ocean. So the forced pattern changes with time;
 * internal variability: ENSO-, PDO-, NAO-, AMO- and SAM-like modes (fixed
   patterns, AR(1) time series) plus spatially correlated AR(1) red noise, with
   a known standard deviation at every grid point.
@@ -236,13 +240,23 @@ def aer_index(years) -> np.ndarray:
     return np.exp(-(((t - 1985.0) / 28.0) ** 2))
 
 
+def late_index(years) -> np.ndarray:
+    """Slow, late responses (K-equivalent): negligible before 2000, about 2 by 2100.
+
+    ``0.03 K/yr * 15 yr * log(1 + exp((t - 2030) / 15 yr))``: sea-ice loss, a weakening
+    Atlantic overturning circulation and the delayed warming of the Southern Ocean.
+    """
+    t = np.asarray(years, dtype=float)
+    return 0.03 * 15.0 * np.logaddexp(0.0, (t - 2030.0) / 15.0)
+
+
 def _patterns(glon, glat, lf, lat):
-    """Forced patterns: warming per K global warming, and aerosol cooling (K)."""
+    """Forced patterns: warming per K global warming, aerosol cooling (K) at peak loading,
+    and the late response per unit of :func:`late_index`."""
     ocean = (
         0.75
-        + 2.4 * _smoothstep(glat, 58, 82)  # sea-ice loss: Arctic amplification
+        + 1.3 * _smoothstep(glat, 58, 82)  # Arctic amplification
         - 0.45 * _blob(glon, glat, 0, -55, 360, 8)  # Southern Ocean: deep mixing, slow warming
-        - 1.35 * _blob(glon, glat, -38, 53, 13, 7)  # North-Atlantic warming hole (AMOC decline)
         + 0.25 * _blob(glon, glat, -115, 0, 35, 6)  # El Nino-like eastern Pacific warming
         + 0.15 * _blob(glon, glat, 75, -5, 25, 12)  # Indian Ocean
     )
@@ -261,7 +275,14 @@ def _patterns(glon, glat, lf, lat):
         + 0.45 * _blob(glon, glat, 80, 23, 10, 7)  # India
         + 0.12 * _smoothstep(glat, 5, 35)  # hemispheric dimming
     )
-    return ghg.astype(np.float64), aer.astype(np.float64)
+    late_ocean = (
+        2.2 * _smoothstep(glat, 62, 84)  # summer sea ice disappears
+        - 1.6 * _blob(glon, glat, -38, 53, 13, 7)  # North-Atlantic warming hole (AMOC decline)
+        + 0.5 * _blob(glon, glat, 0, -58, 360, 8)  # the Southern Ocean catches up
+    )
+    late_land = 0.6 * _smoothstep(glat, 55, 75)  # permafrost and snow-cover loss
+    late = lf * late_land + (1.0 - lf) * late_ocean
+    return ghg.astype(np.float64), aer.astype(np.float64), late.astype(np.float64)
 
 
 def _modes(glon, glat, lf):
@@ -402,10 +423,12 @@ def climate(
         2071-2100, K), ``noise_std`` (K), ``snr`` (``|signal| / noise_std``),
         ``emergence_year`` (NaN where the signal never emerges),
         ``pattern_ghg`` (K per K of global-mean warming), ``pattern_aer`` (K
-        at peak aerosol loading) and the forcing time series ``forcing_year``,
-        ``forcing_ghg`` (K), ``forcing_aer`` (1 at peak) and
+        at peak aerosol loading), ``pattern_late`` (K per unit late index),
+        the forcing time series ``forcing_year``, ``forcing_ghg`` (K),
+        ``forcing_aer`` (1 at peak), ``forcing_late``, and
         ``forced_baseline`` (K), so that the forced anomaly of year t is
-        ``ghg(t) * pattern_ghg + aer(t) * pattern_aer - forced_baseline``.
+        ``ghg(t) * pattern_ghg + aer(t) * pattern_aer + late(t) * pattern_late
+        - forced_baseline``.
 
     Examples
     --------
@@ -421,11 +444,15 @@ def climate(
     lat, lon = _grid(float(resolution))
     glon, glat = np.meshgrid(lon, lat)
     lf = land_fraction(lat, lon).astype(np.float64)
-    ghg_pat, aer_pat = _patterns(glon, glat, lf, lat)
+    ghg_pat, aer_pat, late_pat = _patterns(glon, glat, lf, lat)
 
     def forced(years):
         years = np.asarray(years, dtype=float)
-        return ghg_index(years)[:, None, None] * ghg_pat + aer_index(years)[:, None, None] * aer_pat
+        return (
+            ghg_index(years)[:, None, None] * ghg_pat
+            + aer_index(years)[:, None, None] * aer_pat
+            + late_index(years)[:, None, None] * late_pat
+        )
 
     base = forced(np.arange(BASELINE[0], BASELINE[1] + 1)).mean(axis=0)
     years = np.arange(first_year, last_year + 1)
@@ -472,9 +499,11 @@ def climate(
         "emergence_year": emergence.astype(np.float32),
         "pattern_ghg": ghg_pat.astype(np.float32),
         "pattern_aer": aer_pat.astype(np.float32),
+        "pattern_late": late_pat.astype(np.float32),
         "forcing_year": all_years.astype(np.float32),
         "forcing_ghg": ghg_index(all_years).astype(np.float32),
         "forcing_aer": aer_index(all_years).astype(np.float32),
+        "forcing_late": late_index(all_years).astype(np.float32),
         "forced_baseline": base.astype(np.float32),
     }
     attrs = {

@@ -22,7 +22,7 @@ YEAR_MEAN, YEAR_STD = 2010.0, 52.4
 #: Defaults of the shipped model.
 HIDDEN, RIDGE, EPOCHS, SEED, LEARNING_RATE, BATCH = 8, 0.3, 100, 0, 3e-4, 32
 #: Shipped variants: model name -> ridge penalty on the first layer.
-RIDGES = {"climate": RIDGE, "climate_ridge_weak": 0.001, "climate_ridge_strong": 3.0}
+RIDGES = {"climate": RIDGE, "climate_ridge_weak": 0.001, "climate_ridge_strong": 1.0}
 
 
 def build(
@@ -80,13 +80,13 @@ def build(
     return keras.Model(inp, out, name=name)
 
 
-def _check_x(x: np.ndarray, shape) -> np.ndarray:
+def _check_x(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if x.ndim == 3:
         x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (*shape, 1):
+    if x.ndim != 4 or x.shape[-1] != 1:
         raise InputShapeError(
-            f"expected temperature maps of shape (N, {shape[0]}, {shape[1]}, 1), got {x.shape}"
+            f"expected temperature maps of shape (N, nlat, nlon) or (N, nlat, nlon, 1), got {x.shape}"
         )
     return x
 
@@ -123,8 +123,8 @@ def fit(
 
     tf = tensorflow()
     x = np.asarray(x, dtype=np.float32)
+    x = _check_x(x)
     shape = tuple(x.shape[1:3])
-    x = _check_x(x, shape)
     years = np.asarray(years, dtype=np.float32).ravel()
     if len(years) != len(x):
         raise InputShapeError(f"{len(x)} maps but {len(years)} years")
@@ -155,7 +155,7 @@ def train(
     ----------
     name : str
         ``"climate"`` (ridge 0.3), ``"climate_ridge_weak"`` (0.001) or
-        ``"climate_ridge_strong"`` (3.0).
+        ``"climate_ridge_strong"`` (1.0).
     ridge : float, optional
         L2 penalty on the first layer; default: that of ``name``.
     hidden, epochs, seed

@@ -185,6 +185,7 @@ def geo_maps(
     ncols: int = 2,
     units: str | Sequence[str | None] | None = None,
     vmax: float | Sequence[float | None] | None = None,
+    vmin: float | Sequence[float | None] | None = None,
     share_scale: bool = False,
     panel_width: float = 4.2,
 ):
@@ -194,7 +195,7 @@ def geo_maps(
     ----------
     fields : mapping of title to map, or sequence of maps
         The fields to draw, each ``(nlat, nlon)``.
-    kind, units, vmax : str/float or one per panel
+    kind, units, vmin, vmax : str/float or one per panel
         Passed to :func:`geo_map`.
     share_scale : bool
         One colour range for all panels (the largest of their 99.5th
@@ -243,6 +244,7 @@ def geo_maps(
             title=titles[i],
             units=per_panel(units, i),
             vmax=per_panel(vmax, i),
+            vmin=per_panel(vmin, i),
             axis_labels=(i % ncols == 0) or (i // ncols == nrows - 1),
         )
     return fig
