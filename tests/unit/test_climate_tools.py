@@ -148,10 +148,34 @@ def test_demo_figure_and_widget(test_set):
         xai4ess.widgets.climate_demo_figure(year=1800)
     with pytest.raises(ValueError, match="member"):
         xai4ess.widgets.climate_demo_figure(member=0)
+
+
+def test_widget_redraws_on_every_control(monkeypatch):
     import ipywidgets
 
+    from xai4ess.widgets import _climate as wmod
+
+    calls = []
+    real = wmod.climate_demo_figure
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wmod, "climate_demo_figure", spy)
     w = xai4ess.widgets.climate_demo(year=2000)
     assert isinstance(w, ipywidgets.VBox)
+    year, member, method = w.children[0].children
+    year.value = 2050
+    member.value = 9
+    method.value = "gradient"
+    assert [(c["year"], c["member"], c["method"]) for c in calls] == [
+        (2000, 8, "lrp.z"),
+        (2050, 8, "lrp.z"),
+        (2050, 9, "lrp.z"),
+        (2050, 9, "gradient"),
+    ]
+    assert calls[-1]["predictions"].shape == (181,)
     plt.close("all")
 
 
