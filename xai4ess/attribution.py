@@ -449,10 +449,21 @@ def explain(
                 )
         if method == "smoothgrad" and "noise_scale" not in inn_opts:
             inn_opts["noise_scale"] = float(0.1 * (x.max() - x.min()) or 0.1)
-        out = _backend.innvestigate_analyze(
-            model, x, _INN_NAMES[method], method, inn_opts, indices, region
-        )
-        return out.reshape(x.shape).astype(np.float32)
+        # Chunks of at most 64 samples keep the memory of large batches flat.
+        step = len(x) if method in ("smoothgrad", "integrated_gradients") else 64
+        parts = [
+            _backend.innvestigate_analyze(
+                model,
+                x[i : i + step],
+                _INN_NAMES[method],
+                method,
+                inn_opts,
+                None if indices is None else indices[i : i + step],
+                region,
+            )
+            for i in range(0, len(x), step)
+        ]
+        return np.concatenate(parts).reshape(x.shape).astype(np.float32)
 
     # tf-explain: explain the pre-softmax score model (flattened / region head for image outputs)
     target_model = scores_model
