@@ -63,9 +63,10 @@ def relevance_share(r: np.ndarray, mask: np.ndarray, positive: bool = True) -> n
 
 def spatial_correlation(a: np.ndarray, b: np.ndarray, weights: np.ndarray | None = None) -> float:
     """(Weighted) Pearson correlation of two maps, over all their elements."""
-    a = np.asarray(a, dtype=np.float64).ravel()
-    b = np.asarray(b, dtype=np.float64).ravel()
-    w = np.ones_like(a) if weights is None else np.broadcast_to(weights, np.shape(a)).ravel()
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    w = np.ones(a.size) if weights is None else np.broadcast_to(weights, a.shape).ravel()
+    a, b = a.ravel(), b.ravel()
     w = w / w.sum()
     am, bm = (w * a).sum(), (w * b).sum()
     cov = (w * (a - am) * (b - bm)).sum()

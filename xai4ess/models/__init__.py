@@ -11,6 +11,8 @@ loading never executes code from a file.
 ``convection_texture``        the remedied, texture-aware classifier
 ``goes_mrms``                 fully convolutional GOES -> MRMS network
 ``climate``                   dense network: year from a temperature map
+``climate_ridge_weak``        the same with a weak ridge penalty (0.001)
+``climate_ridge_strong``      the same with a strong ridge penalty (1.0)
 ============================  ===============================================
 
 Examples
@@ -35,6 +37,8 @@ _MODULES = {
     "convection_texture": "xai4ess.models._convection",
     "goes_mrms": "xai4ess.models._goes_mrms",
     "climate": "xai4ess.models._climate",
+    "climate_ridge_weak": "xai4ess.models._climate",
+    "climate_ridge_strong": "xai4ess.models._climate",
 }
 
 
