@@ -27,7 +27,20 @@ import importlib
 
 from ._weights import load_weights, save_weights
 
-__all__ = ["names", "build", "load", "train", "save_weights", "load_weights"]
+__all__ = [
+    "names",
+    "build",
+    "load",
+    "train",
+    "save_weights",
+    "load_weights",
+    "skill_scores",
+    "rmse",
+    "correlation",
+    "csi",
+    "baseline_fit",
+    "baseline_predict",
+]
 
 # name -> module that defines build(name), train(name, ...) and write_shipped(directory)
 _MODULES = {
@@ -40,6 +53,24 @@ _MODULES = {
     "climate_ridge_weak": "xai4ess.models._climate",
     "climate_ridge_strong": "xai4ess.models._climate",
 }
+
+
+# Evaluation helpers of the regression models (skill against a baseline).
+_FUNCTIONS = {
+    "skill_scores": "xai4ess.models._goes_mrms",
+    "rmse": "xai4ess.models._goes_mrms",
+    "correlation": "xai4ess.models._goes_mrms",
+    "csi": "xai4ess.models._goes_mrms",
+    "baseline_fit": "xai4ess.models._goes_mrms",
+    "baseline_predict": "xai4ess.models._goes_mrms",
+}
+
+
+def __getattr__(name: str):
+    if name in _FUNCTIONS:
+        globals()[name] = getattr(importlib.import_module(_FUNCTIONS[name]), name)
+        return globals()[name]
+    raise AttributeError(f"module 'xai4ess.models' has no attribute {name!r}")
 
 
 def names() -> list[str]:
