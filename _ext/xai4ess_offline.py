@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML"
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
 
 
 def _mathjax_source() -> Path:
@@ -28,6 +28,7 @@ def _config_inited(app, config):
     config.html_context = {**(config.html_context or {}), "default_mode": "auto"}
     config.mathjax_path = MATHJAX_URL
     config.mathjax3_config = None
+    config.myst_update_mathjax = False  # myst would add a MathJax 3 configuration
     config.mathjax2_config = {
         "tex2jax": {
             "inlineMath": [["\\(", "\\)"]],
@@ -36,7 +37,10 @@ def _config_inited(app, config):
             "processEnvironments": True,
         },
         "TeX": {"extensions": ["AMSmath.js", "AMSsymbols.js"]},
-        "HTML-CSS": {"availableFonts": ["STIX", "TeX"], "imageFont": None},
+        # jupyter-server-mathjax ships only the STIX-Web web fonts.
+        "HTML-CSS": {"availableFonts": [], "preferredFont": None, "font": "STIX-Web",
+                     "webFont": "STIX-Web", "imageFont": None},
+        "SVG": {"font": "STIX-Web"},
         "showMathMenu": False,
     }
 
@@ -63,7 +67,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
         if key not in seen:
             seen.add(key)
             unique.append(script)
-    context["script_files"] = unique
+    scripts[:] = unique  # in place: later handlers (MathJax) append to this same list
 
 
 def setup(app):
