@@ -328,7 +328,10 @@ def test_count_params_matches_keras():
 def test_erf_grid_of_units_equals_single_unit_for_a_linear_network():
     # gradients of a linear network do not depend on the input: every unit has the same ERF
     model = rf.build_stack(
-        ["conv3", "avgpool2", "conv3", "up2", "conv3"], input_size=64, filters=3, activation="linear"
+        ["conv3", "avgpool2", "conv3", "up2", "conv3"],
+        input_size=64,
+        filters=3,
+        activation="linear",
     )
     one = rf.effective_receptive_field(model, n=2, normalize=None)
     grid = rf.effective_receptive_field(model, n=2, normalize=None, spacing=16)
