@@ -187,8 +187,8 @@ class _Scene:
             c13[...] = np.maximum(c13 - cold, np.minimum(c13, 205.0))
             c09[...] = np.maximum(c09 - cold, np.minimum(c09, 207.0))
             c07[...] = c07 - cold
-            # GLM group extent density in the cores above ~42 dBZ
-            self.glm_rate[w.sl] += 0.9 * np.clip(z - 42.0, 0, None)
+            # GLM group extent density in the cores above ~40 dBZ
+            self.glm_rate[w.sl] += 1.5 * np.clip(z - 40.0, 0, None)
 
     def dense_storm(self, cy, cx):
         rng = self.rng

@@ -17,6 +17,8 @@ __all__ = [
     "radar_panels",
     "channel_relevance",
     "share_bars",
+    "relevance_grid",
+    "strategy_examples",
 ]
 
 #: NWS-style reflectivity colours, one per 5 dBZ from 5 to 70 dBZ.
@@ -42,7 +44,7 @@ CHANNEL_STYLE = {
     "C07": ("C07 3.9 µm", "K", "Greys", 200.0, 310.0),
     "C09": ("C09 6.9 µm", "K", "Greys", 190.0, 255.0),
     "C13": ("C13 10.3 µm", "K", "Greys", 185.0, 305.0),
-    "GLM": ("GLM group extent density", "groups / 5 min", "YlOrRd", 0.0, None),
+    "GLM": ("GLM lightning", "groups / 5 min", "YlOrRd", 0.0, None),
 }
 
 
@@ -61,10 +63,9 @@ def reflectivity_cmap():
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
-    cmap = ListedColormap(_DBZ_COLOURS, name="reflectivity")
-    cmap.set_under("white")
-    cmap.set_over("#fdfdfd")
-    cmap.set_bad("white")
+    cmap = ListedColormap(_DBZ_COLOURS, name="reflectivity").with_extremes(
+        under="white", over="#fdfdfd", bad="white"
+    )
     bounds = np.arange(5.0, 75.1, 5.0)
     return cmap, BoundaryNorm(bounds, cmap.N)
 
@@ -80,6 +81,15 @@ def _label(ax, pixel_km: float, left: bool = True):
         ax.set_ylabel("y (km)")
 
 
+def _contour(ax, field, pixel_km, **kwargs):
+    """Contour a per-pixel field in the km coordinates of an ``imshow`` drawn with :func:`_extent`."""
+    field = np.asarray(field, dtype=float)
+    h, w = field.shape
+    xs, ys = (np.arange(w) + 0.5) * pixel_km, (np.arange(h) + 0.5) * pixel_km
+    if field.min() < 0.5 <= field.max():
+        ax.contour(xs, ys, field, **kwargs)
+
+
 def _draw_channel(fig, ax, img, name, pixel_km):
     label, units, cmap, vmin, vmax = CHANNEL_STYLE.get(name, (name, "", "viridis", None, None))
     img = np.asarray(img, dtype=np.float64)
@@ -88,9 +98,7 @@ def _draw_channel(fig, ax, img, name, pixel_km):
         img = np.ma.masked_equal(img, 0.0)
         import matplotlib
 
-        cm = matplotlib.colormaps[cmap].copy()
-        cm.set_bad("white")
-        cmap = cm
+        cmap = matplotlib.colormaps[cmap].with_extremes(bad="white")
     im = ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax, extent=_extent(img.shape, pixel_km))
     ax.set_title(label)
     fig.colorbar(im, ax=ax, shrink=0.8, label=units)
@@ -256,8 +264,8 @@ def channel_relevance(
         fig = axs[0].figure
     pos = np.clip(r, 0, None).sum(axis=(0, 1))
     share = pos / pos.sum() if pos.sum() > 0 else np.full(len(channels), np.nan)
-    norm = relevance_norm(r, signed=signed)
-    colours = ["#1b9e77", "#7570b3", "#e6ab02", "#66a61e"]
+    norm = relevance_norm(r, signed=signed, percentile=99.9)
+    colours = ["#7b3294", "#0072b2", "#009e73", "#e66101"]
     im = None
     for k, (ax, name) in enumerate(zip(axs, channels)):
         im = ax.imshow(
@@ -275,26 +283,26 @@ def channel_relevance(
         if target is not None:
             t = np.asarray(target)
             if t.dtype == bool:
-                ax.contour(
+                _contour(
+                    ax,
                     t.astype(float),
+                    pixel_km,
                     levels=[0.5],
                     colors="k",
                     linewidths=0.8,
-                    extent=(0, r.shape[1] * pixel_km, 0, r.shape[0] * pixel_km),
-                    origin="upper",
                 )
             else:
                 ax.plot(
                     (t[1] + 0.5) * pixel_km, (t[0] + 0.5) * pixel_km, "x", color="k", ms=7, mew=2
                 )
         for j, (_name, mask) in enumerate((contours or {}).items()):
-            ax.contour(
+            _contour(
+                ax,
                 np.asarray(mask, dtype=float),
+                pixel_km,
                 levels=[0.5],
                 colors=colours[j % 4],
-                linewidths=0.9,
-                extent=(0, r.shape[1] * pixel_km, 0, r.shape[0] * pixel_km),
-                origin="upper",
+                linewidths=1.3,
             )
         if zoom is not None:
             (r0, r1), (c0, c1) = zoom
@@ -352,7 +360,203 @@ def share_bars(
         ax.bar(xs + (j - (m - 1) / 2) * width, df[col].to_numpy(dtype=float), width, label=str(col))
     ax.set_xticks(xs, [str(i) for i in df.index])
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, ncols=min(m, 4))
+    top = float(np.nanmax(df.to_numpy(dtype=float))) if df.size else 1.0
+    ax.set_ylim(0, max(top, 1e-9) * (1.2 + 0.12 * int(np.ceil(m / 2))))
+    ax.legend(fontsize=8, ncols=2, loc="upper center")
     if title:
         ax.set_title(title)
+    return fig
+
+
+def relevance_grid(
+    maps: np.ndarray,
+    *,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    contours: np.ndarray | None = None,
+    contour_label: str | None = None,
+    marker: tuple[float, float] | None = None,
+    pixel_km: float = 2.0,
+    signed: bool = True,
+    colorbar_labels: Sequence[str] | None = None,
+    size: float = 2.4,
+    title: str | None = None,
+):
+    """A grid of relevance maps, one colour scale per column (e.g. one column per method).
+
+    Parameters
+    ----------
+    maps : ndarray
+        ``(rows, cols, H, W)``.
+    row_labels, col_labels : sequence of str
+    contours : ndarray, optional
+        ``(rows, H, W)``: a field per row (a mask, or a frequency in [0, 1])
+        outlined at 0.5 in every panel of that row.
+    marker : (row, col), optional
+        A pixel to mark with a cross in every panel (e.g. the explained pixel).
+    signed : bool
+        Diverging colour map centred at zero; otherwise a sequential one.
+    colorbar_labels : sequence of str, optional
+        One label per column's colour bar.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = relevance_grid(np.random.default_rng(0).normal(size=(2, 2, 9, 9)),
+    ...                      row_labels=["a", "b"], col_labels=["LRP", "gradient"])
+    """
+    import matplotlib.lines as mlines
+
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.ndim != 4 or maps.shape[:2] != (len(row_labels), len(col_labels)):
+        raise ValueError(
+            f"maps must be (rows, cols, H, W) = ({len(row_labels)}, {len(col_labels)}, H, W), "
+            f"got {maps.shape}"
+        )
+    nr, nc, h, w = maps.shape
+    ink = "k" if signed else "w"  # visible on the diverging / on the dark sequential map
+    fig, axes = new_figure(nr, nc, size=size)
+    for j in range(nc):
+        norm = relevance_norm(maps[:, j], signed=signed, percentile=99.8)
+        im = None
+        for i in range(nr):
+            ax = axes[i, j]
+            im = ax.imshow(
+                maps[i, j],
+                cmap=RELEVANCE_CMAP if signed else "magma",
+                norm=norm,
+                extent=_extent((h, w), pixel_km),
+                interpolation="nearest",
+            )
+            if contours is not None:
+                _contour(
+                    ax,
+                    np.asarray(contours[i], dtype=float),
+                    pixel_km,
+                    levels=[0.5],
+                    colors=ink,
+                    linewidths=1.1,
+                )
+            if marker is not None:
+                ax.plot(
+                    (marker[1] + 0.5) * pixel_km,
+                    (marker[0] + 0.5) * pixel_km,
+                    "+",
+                    color=ink,
+                    ms=8,
+                    mew=1.5,
+                )
+            if i == 0:
+                ax.set_title(col_labels[j])
+            ax.set_xlabel("x (km)" if i == nr - 1 else "")
+            ax.set_ylabel(f"{row_labels[i]}\ny (km)" if j == 0 else "")
+        fig.colorbar(
+            im,
+            ax=list(axes[:, j]),
+            shrink=0.6,
+            location="bottom",
+            label=(
+                colorbar_labels[j]
+                if colorbar_labels
+                else ("relevance" if signed else "|attribution|")
+            ),
+        )
+    if contours is not None and contour_label:
+        axes[0, -1].legend(
+            handles=[mlines.Line2D([], [], color="k", lw=1.1, label=contour_label)],
+            loc="lower right",
+            fontsize=7,
+            framealpha=0.9,
+        )
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def strategy_examples(
+    x: np.ndarray,
+    relevance: np.ndarray,
+    targets: Sequence[tuple[int, int]],
+    *,
+    labels: Sequence[str],
+    zones: np.ndarray | None = None,
+    zone_labels: Sequence[str] | None = None,
+    channels: Sequence[str] = ("C07", "C09", "C13", "GLM"),
+    pixel_km: float = 2.0,
+    size: float = 2.5,
+):
+    """One row per example: C13 (K), GLM, relevance summed over channels, channel shares.
+
+    Parameters
+    ----------
+    x : ndarray
+        ``(K, H, W, C)`` inputs in physical units (crops around each example).
+    relevance : ndarray
+        ``(K, H, W, C)`` relevance of the estimate at each example pixel.
+    targets : sequence of (row, col)
+        The explained pixel of each example (marked with a cross).
+    labels : sequence of str
+        Row titles.
+    zones : ndarray of bool, optional
+        ``(K, H, W)``: the ground-truth zone of each example, outlined.
+    zone_labels : sequence of str, optional
+        Name of each row's zone, for the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.lines as mlines
+
+    x = np.asarray(x, dtype=np.float64)
+    relevance = np.asarray(relevance, dtype=np.float64)
+    k = len(labels)
+    if x.shape[0] != k or relevance.shape != x.shape:
+        raise ValueError(f"x {x.shape} and relevance {relevance.shape} must both hold {k} examples")
+    fig, axes = new_figure(k, 4, size=size)
+    names = list(channels)
+    for i in range(k):
+        t = targets[i]
+        _draw_channel(fig, axes[i, 0], x[i, ..., names.index("C13")], "C13", pixel_km)
+        _draw_channel(fig, axes[i, 1], x[i, ..., names.index("GLM")], "GLM", pixel_km)
+        rs = relevance[i].sum(axis=-1)
+        im = axes[i, 2].imshow(
+            rs,
+            cmap=RELEVANCE_CMAP,
+            norm=relevance_norm(rs),
+            extent=_extent(rs.shape, pixel_km),
+            interpolation="nearest",
+        )
+        fig.colorbar(im, ax=axes[i, 2], shrink=0.8, label="relevance")
+        axes[i, 2].set_title("relevance (all channels)")
+        for j in range(3):
+            ax = axes[i, j]
+            ax.plot((t[1] + 0.5) * pixel_km, (t[0] + 0.5) * pixel_km, "x", color="k", ms=7, mew=2)
+            if zones is not None:
+                _contour(
+                    ax,
+                    np.asarray(zones[i], dtype=float),
+                    pixel_km,
+                    levels=[0.5],
+                    colors="#1b9e77",
+                    linewidths=1.0,
+                )
+            ax.set_xlabel("x (km)")
+            ax.set_ylabel(f"{labels[i]}\ny (km)" if j == 0 else "")
+        if zones is not None and zone_labels is not None:
+            axes[i, 2].legend(
+                handles=[mlines.Line2D([], [], color="#1b9e77", label=zone_labels[i])],
+                loc="lower right",
+                fontsize=7,
+                framealpha=0.9,
+            )
+        pos = np.clip(relevance[i], 0, None).sum(axis=(0, 1))
+        share = pos / pos.sum() if pos.sum() > 0 else np.zeros(len(names))
+        axes[i, 3].bar(names, share, color=["#1b9e77", "#7570b3", "#e6ab02", "#d95f02"])
+        axes[i, 3].set_ylim(0, 1)
+        axes[i, 3].set_ylabel("share of positive relevance")
+        axes[i, 3].set_title("per input channel")
     return fig
