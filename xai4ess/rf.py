@@ -1027,31 +1027,34 @@ _POSITIVE_MAP = {
 
 
 def _rewrite_config(cfg: dict, spatial, top: bool, dtype: str = "float64"):
-    """Max -> average pooling, dtype, input size; recursively through nested models."""
+    """Max -> average pooling, dtype, input size; recursively through nested models.
+
+    ``spatial`` None keeps every input shape; otherwise the top model's input
+    gets that size and nested models accept any size.
+    """
+
+    def resized(shape):
+        shape = list(shape)
+        if spatial is not None:
+            nd = len(shape) - 2
+            shape[1:-1] = list(spatial)[:nd] if top and len(spatial) >= nd else [None] * nd
+        return tuple(shape)
+
     for lc in cfg.get("layers", []):
         cls = lc.get("class_name")
         if cls in _POSITIVE_MAP:
             lc["class_name"] = _POSITIVE_MAP[cls]
         c = lc.get("config", {})
-        if isinstance(c.get("dtype"), (str, dict)) or "dtype" in c:
+        if "dtype" in c:
             c["dtype"] = dtype
         if cls == "InputLayer":
-            shape = list(c.get("batch_input_shape") or c.get("batch_shape"))
-            nd = len(shape) - 2
-            new = list(spatial) if (top and spatial is not None) else [None] * nd
-            shape[1:-1] = new[:nd] if len(new) >= nd else shape[1:-1]
             key = "batch_input_shape" if "batch_input_shape" in c else "batch_shape"
-            c[key] = tuple(shape)
+            c[key] = resized(c[key])
             c["dtype"] = dtype
         if "layers" in c:
             _rewrite_config(c, spatial, False, dtype)
-    if "build_input_shape" in cfg and cfg["build_input_shape"] is not None:
-        shape = list(cfg["build_input_shape"])
-        if top and spatial is not None:
-            shape[1:-1] = list(spatial)
-        else:
-            shape[1:-1] = [None] * (len(shape) - 2)
-        cfg["build_input_shape"] = tuple(shape)
+    if cfg.get("build_input_shape") is not None:
+        cfg["build_input_shape"] = resized(cfg["build_input_shape"])
 
 
 def _positive_clone(model, spatial, dtype: str = "float64"):
@@ -1100,6 +1103,10 @@ def _unit_function(clone, key: str):
     model, fns = clone, []
     for depth, part in enumerate(parts):
         base = part.split("#")[0]
+        if depth == len(parts) - 1 and base not in [lyr.name for lyr in model.layers]:
+            # an input layer (Sequential models do not list it among their layers)
+            if base in [lyr.name for lyr in getattr(model, "_input_layers", [])]:
+                break
         layer = model.get_layer(base)
         if depth == len(parts) - 1:
             fns.append(keras.Model(model.inputs, layer.output))
@@ -1264,12 +1271,18 @@ def _brute_one(clone, key, spatial, n_units, batch, seed) -> RF:
     x0 = rng.uniform(0.5, 1.5, (1,) + spatial + (c_in,))
     y_shape = tuple(f(tf.constant(x0)).shape)
     lnd = len(y_shape) - 2
-    if lnd <= 0 or lnd != nd:  # a flat layer: one unit
+    if lnd <= 0 or lnd != nd:
+        # a flat layer: one unit (Dense, pooling) or, where each unit is one
+        # rearranged input value (Flatten, Reshape), the layer as a whole
+        rearranged = key.split("/")[-1].split("#")[0] in _rearranging_layers(clone)
         with tf.GradientTape() as tape:
             x = tf.constant(x0)
             tape.watch(x)
             y = f(x)
-            y = tf.reduce_sum(y[0, ..., 0] if lnd > 0 else y[0, 0])
+            if rearranged:
+                y = tf.reduce_sum(y[0])
+            else:
+                y = tf.reduce_sum(y[0, ..., 0] if lnd > 0 else y[0, 0])
         g = tape.gradient(y, x).numpy()[0]
         idx = np.nonzero(np.any(g != 0, axis=-1))
         size = tuple(int(i.max() - i.min() + 1) for i in idx)
@@ -1320,6 +1333,16 @@ def _brute_one(clone, key, spatial, n_units, batch, seed) -> RF:
     return RF(
         tuple(size), tuple(min_size), tuple(stride), tuple(padding), tuple(center), False, True
     )
+
+
+def _rearranging_layers(model) -> set:
+    names = set()
+    for lyr in model.layers:
+        if type(lyr).__name__ in ("Flatten", "Reshape", "RepeatVector"):
+            names.add(lyr.name)
+        if hasattr(lyr, "layers"):
+            names |= _rearranging_layers(lyr)
+    return names
 
 
 def _period_estimate(boxes: dict, offset: int):

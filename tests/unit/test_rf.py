@@ -338,3 +338,20 @@ def test_erf_grid_of_units_equals_single_unit_for_a_linear_network():
     np.testing.assert_allclose(grid, one, rtol=1e-5, atol=1e-7)
     with pytest.raises(ReceptiveFieldError, match="on top of each other"):
         rf.effective_receptive_field(model, n=1, spacing=2)
+
+
+def test_sequential_model_with_dense_head_verifies():
+    model = keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            L.Conv2D(4, 3, padding="same"),
+            L.BatchNormalization(),
+            L.MaxPooling2D(2),
+            L.Conv2D(4, 3),
+            L.Flatten(),
+            L.Dense(2),
+        ]
+    )
+    check = rf.verify(model)
+    assert check["agree"].all()
+    assert list(check["size"])[-2:] == ["32", "32"]  # flatten, dense: the whole input
