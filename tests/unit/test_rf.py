@@ -98,7 +98,7 @@ def test_vgg16_published_values():
     assert rfs["fc1"].whole_input and rfs["fc1"].size == (224, 224)
     assert rfs["fc1"].stride is None
     assert not rfs["block5_pool"].whole_input
-    assert list(rfs)[0] == "input_1" and list(rfs)[-1] == "predictions"
+    assert list(rfs)[0] == vgg.layers[0].name and list(rfs)[-1] == "predictions"
 
 
 def test_goes_mrms_network_exact_and_brute_force():
