@@ -240,6 +240,14 @@ def _load(model, data):
     return model, data
 
 
+def _default_pixel(est: np.ndarray, margin: int = 27) -> tuple[int, int]:
+    """The largest estimate at least ``margin`` pixels from the border (else anywhere)."""
+    inner = np.full(est.shape, -np.inf)
+    inner[margin:-margin, margin:-margin] = est[margin:-margin, margin:-margin]
+    use = inner if np.isfinite(inner).any() else est
+    return tuple(int(v) for v in np.unravel_index(np.argmax(use), est.shape))
+
+
 def goes_mrms_demo_figure(
     model=None,
     data=None,
@@ -266,7 +274,8 @@ def goes_mrms_demo_figure(
     scene : int
         Which scene.
     row, col : int, optional
-        The output pixel; default: the largest estimate in the scene.
+        The output pixel; default: the largest estimate in the scene, at
+        least 27 pixels (half a receptive field) from the border.
     method : str
         Any method of :func:`xai4ess.methods` that returns per-channel maps.
 
@@ -287,19 +296,19 @@ def goes_mrms_demo_figure(
     est = model.predict(xin, verbose=0)[0, ..., 0]
     h, w = est.shape
     if row is None or col is None:
-        row, col = (int(v) for v in np.unravel_index(np.argmax(est), est.shape))
+        row, col = _default_pixel(est)
     if not (0 <= row < h and 0 <= col < w):
         raise TargetError(f"pixel ({row}, {col}) is outside the {h} x {w} scene")
     r = explain(model, xin, method=method, target=(int(row), int(col)))[0]
     (b0, b1), (c0, c1) = box(model, "mrms", (row, col))
     trf = ((max(b0, 0), min(b1, h - 1)), (max(c0, 0), min(c1, w - 1)))
     pk = float(data.attrs.get("pixel_km", 2.0))
-    fig, axes = new_figure(2, 4, size=2.9)
+    fig, axes = new_figure(2, 4, size=3.3)
     x = data.x[scene]
     for ax, name in zip(axes[0, :2], ("C13", "GLM")):
         _draw_channel(fig, ax, x[..., CHANNELS.index(name)], name, pk)
     _draw_dbz(fig, axes[0, 2], data.y[scene], "MRMS (truth)", pk)
-    _draw_dbz(fig, axes[0, 3], est, f"estimate: {est[row, col]:.0f} dBZ here", pk)
+    _draw_dbz(fig, axes[0, 3], est, f"estimate ({est[row, col]:.0f} dBZ at x)", pk)
     for k, ax in enumerate(axes[0]):
         ax.add_patch(_box_patch(trf, pk))
         ax.plot((col + 0.5) * pk, (row + 0.5) * pk, "x", color="k", ms=7, mew=2)
@@ -352,7 +361,7 @@ def goes_mrms_demo(
     model, data = _load(model, data)
     h, w = data.y.shape[1:3]
     est = model.predict(goes_mrms_inputs(data[scene]), verbose=0)[0, ..., 0]
-    r0, c0 = (int(v) for v in np.unravel_index(np.argmax(est), est.shape))
+    r0, c0 = _default_pixel(est)
     scene_w = widgets.IntSlider(value=scene, min=0, max=len(data) - 1, description="scene")
     row_w = widgets.IntSlider(value=r0, min=0, max=h - 1, description="row")
     col_w = widgets.IntSlider(value=c0, min=0, max=w - 1, description="column")
