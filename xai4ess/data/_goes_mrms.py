@@ -8,20 +8,26 @@ the ground truth of every "strategy" is known:
 
 * clear sky (warm surface, C13 ~ 290 K) and warm low cloud (C13 ~ 262-280 K)
   without echo;
-* anvils: cold (C13 ~ 212-228 K) and smooth, with diffuse edges, but only weak
-  reflectivity underneath (<= 20 dBZ);
+* anvils (alone, as decaying storms, or over the storms below): cold
+  (C13 ~ 214-228 K) and smooth, with diffuse edges, but only weak stratiform
+  reflectivity underneath (4-14 dBZ);
 * **lightning storms**: mature cells under the anvil, the strongest cores of
-  all (46-62 dBZ). Their cloud tops are only a little colder than the anvil
-  around them; GLM sees flashes in the cores above ~42 dBZ. (Strategy 1:
-  lightning -> high reflectivity.)
+  all (46-62 dBZ). Their cloud tops are at most 2 K colder than the anvil
+  around them; GLM sees flashes over the cores above ~40 dBZ, its group
+  extent spread by its ~8 km footprint. (Strategy 1: lightning -> high
+  reflectivity.)
 * **developing towers**: young convective towers with sharp edges (large
   brightness-temperature gradients at the cloud boundary), tops as cold as an
-  anvil, 35-50 dBZ and no lightning yet. (Strategy 2: strong gradients at cloud
+  anvil, 36-50 dBZ and no lightning yet. (Strategy 2: strong gradients at cloud
   boundaries without lightning -> elevated reflectivity.)
 * **dense storms**: extremely cold, dense overshooting tops (C13 186-198 K,
   C09 warmer than C13) embedded smoothly in the anvil, 42-55 dBZ, with no
   flashes seen by GLM (low flash rate or missed by the detector). (Strategy 3:
   extremely dense/cold cloud -> high reflectivity.)
+
+Storm systems are drawn as lightning storms, developing towers, dense storms
+and lone anvils with probabilities 0.3, 0.25, 0.25 and 0.2, so cold cloud
+alone never tells where the cores are.
 
 The network does not see brightness temperatures in K directly: see
 ``input_offset``/``input_scale`` (static fields) and :func:`network_input`.

@@ -75,8 +75,8 @@ def _pair(y_true, y_pred):
 def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Root-mean-square error (same units as the inputs, here dBZ).
 
-    >>> rmse([0.0, 10.0], [0.0, 13.0])
-    2.121...
+    >>> round(rmse([0.0, 10.0], [0.0, 13.0]), 3)
+    2.121
     """
     a, b = _pair(y_true, y_pred)
     return float(np.sqrt(np.mean((a - b) ** 2)))
@@ -86,7 +86,7 @@ def correlation(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Pearson correlation over all pixels.
 
     >>> round(correlation([0, 1, 2, 3], [0, 2, 4, 7]), 3)
-    0.99
+    0.994
     """
     a, b = _pair(y_true, y_pred)
     if a.std() == 0 or b.std() == 0:
@@ -97,8 +97,8 @@ def correlation(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def csi(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 35.0) -> float:
     """Critical success index at a threshold: hits / (hits + misses + false alarms).
 
-    >>> csi([40, 40, 0, 0], [40, 0, 40, 0], threshold=35)
-    0.333...
+    >>> round(csi([40, 40, 0, 0], [40, 0, 40, 0], threshold=35), 3)
+    0.333
     """
     a, b = _pair(y_true, y_pred)
     obs, est = a >= threshold, b >= threshold
