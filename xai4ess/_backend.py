@@ -25,6 +25,7 @@ import collections
 import contextlib
 import io
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -153,6 +154,31 @@ def score_model(model):
     out = linear(last.input)
     linear.set_weights(last.get_weights())
     return keras.Model(model.inputs, out, name=f"{model.name}_scores")
+
+
+_FIXED_SIZE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def fixed_size(model, shape: tuple):
+    """``model`` itself, or (if its input size is open) a copy built for inputs of ``shape``.
+
+    The copy is cached per (model, shape) and always receives the model's current weights.
+    """
+    shape = tuple(int(d) for d in shape)
+    if None not in tuple(model.input_shape)[1:]:
+        return model
+    per_model = _FIXED_SIZE.setdefault(model, {})
+    copy = per_model.get(shape)
+    if copy is None:
+        config = model.get_config()
+        for layer in config.get("layers", []):
+            if layer.get("class_name") == "InputLayer":
+                layer["config"]["batch_input_shape"] = (None, *shape)
+        cls = keras.Sequential if isinstance(model, keras.Sequential) else keras.Model
+        copy = cls.from_config(config)
+        per_model[shape] = copy
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def flat_head_model(scores, mask_weights: np.ndarray | None):
@@ -347,8 +373,6 @@ class AnalyzerCache:
         self._items: OrderedDict = OrderedDict()
 
     def get(self, model, key, factory):
-        import weakref
-
         self._purge_dead()
         full = (id(model), key)
         item = self._items.get(full)

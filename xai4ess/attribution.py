@@ -435,6 +435,11 @@ def explain(
         classifier,
         None if backend_argmax else (lambda: np.asarray(scores_model(x, training=False))),
     )
+    if len(out_shape) > 2 and (region is not None or info.backend == "tf-explain"):
+        # A flattening or region-mean head needs a fixed input size: use a copy of a
+        # fully convolutional model built for x's size (it carries the current weights).
+        model = _backend.fixed_size(model, x.shape[1:])
+        scores_model = _backend.score_model(model)
 
     if info.backend == "iNNvestigate":
         _backend.check_innvestigate_layers(model, method)

@@ -313,3 +313,20 @@ def test_import_does_not_load_tensorflow():
     code = "import sys, xai4ess; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_region_and_tfexplain_targets_on_open_size_model(keras):
+    """A fully convolutional model with input (None, None, C) takes region and pixel targets."""
+    fixed = unet(keras, 4)
+    open_model = unet(keras, 5, size=None)
+    open_model.set_weights(fixed.get_weights())
+    x = np.random.default_rng(4).random((2, 16, 16, 2)).astype(np.float32)
+    mask = np.zeros((16, 16), bool)
+    mask[3:7, 2:5] = True
+    for method in ("lrp.epsilon", "tfx.vanilla_gradients", "gradcam"):
+        a = xai4ess.explain(open_model, x, method, target=mask)
+        b = xai4ess.explain(fixed, x, method, target=mask)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    a = xai4ess.explain(open_model, x, "tfx.vanilla_gradients", target=(5, 5))
+    b = xai4ess.explain(fixed, x, "tfx.vanilla_gradients", target=(5, 5))
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
