@@ -11,6 +11,7 @@ the stub cells (which run on their own) and lose the worked answers.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -22,8 +23,17 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "student"
 SRC = ROOT / "_build" / "student_src"
-COPY = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib",
-        "instructor_guide.md", "_ext", "images", "chapters"]
+COPY = [
+    "_config.yml",
+    "_toc.yml",
+    "intro.md",
+    "references.md",
+    "references.bib",
+    "instructor_guide.md",
+    "_ext",
+    "images",
+    "chapters",
+]
 
 _FENCE = r"(?P<fence>`{3,}|:{3,})"
 GATED = re.compile(
@@ -69,7 +79,8 @@ def prepare_sources() -> dict[str, int]:
 
 def build_site() -> None:
     jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jb), "build", str(SRC), "-W", "--keep-going"])
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # keep inline figures
+    result = subprocess.run([str(jb), "build", str(SRC), "-W", "--keep-going"], env=env)
     if result.returncode != 0:
         raise SystemExit(f"student build failed (exit {result.returncode})")
     if OUT.exists():
