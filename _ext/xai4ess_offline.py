@@ -38,8 +38,13 @@ def _config_inited(app, config):
         },
         "TeX": {"extensions": ["AMSmath.js", "AMSsymbols.js"]},
         # jupyter-server-mathjax ships only the STIX-Web web fonts.
-        "HTML-CSS": {"availableFonts": [], "preferredFont": None, "font": "STIX-Web",
-                     "webFont": "STIX-Web", "imageFont": None},
+        "HTML-CSS": {
+            "availableFonts": [],
+            "preferredFont": None,
+            "font": "STIX-Web",
+            "webFont": "STIX-Web",
+            "imageFont": None,
+        },
         "SVG": {"font": "STIX-Web"},
         "showMathMenu": False,
     }

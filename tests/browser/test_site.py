@@ -22,8 +22,15 @@ from ..book.conftest import ROOT
 from ..book.test_build import toc_files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 
 pytestmark = pytest.mark.browser
@@ -84,17 +91,29 @@ def book_title() -> str:
 
 
 def visit(browser, url: str, base: str, dark: bool, shot: Path | None):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light"
+    )
     page = context.new_page()
     requests, console = [], []
     page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: console.append(m.text)
+    page.on(
+        "console",
+        lambda m: (
+            console.append(m.text)
             if m.type == "error" and not m.text.startswith(BENIGN[0]) and BENIGN[1] not in m.text
-            else None)
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: console.append(str(e)))
-    page.on("response", lambda r: console.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    page.on(
+        "response",
+        lambda r: console.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
     if dark:
-        page.add_init_script("localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');")
+        page.add_init_script(
+            "localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');"
+        )
     page.goto(url, wait_until="load")
     page.wait_for_function(MATHJAX_DONE, timeout=30000)
     page.wait_for_timeout(200)
@@ -105,7 +124,11 @@ def visit(browser, url: str, base: str, dark: bool, shot: Path | None):
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=False)
     context.close()
-    foreign = [u for u in requests if not (u.startswith(base) or u.startswith(("data:", "blob:", "about:")))]
+    foreign = [
+        u
+        for u in requests
+        if not (u.startswith(base) or u.startswith(("data:", "blob:", "about:")))
+    ]
     return report, foreign, console
 
 
@@ -116,7 +139,10 @@ def test_every_page(browser, server, dark):
     problems = []
     for name in pages:
         report, foreign, console = visit(
-            browser, f"{server}/{name}.html", server, dark,
+            browser,
+            f"{server}/{name}.html",
+            server,
+            dark,
             SHOTS / f"{name.replace('/', '_')}-{'dark' if dark else 'light'}.png",
         )
         where = f"{name} ({'dark' if dark else 'light'})"

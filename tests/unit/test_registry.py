@@ -19,10 +19,7 @@ from ..conftest import ROOT
 def test_every_shipped_file_is_registered_and_intact():
     entries = registry.entries()
     assert entries, "data/registry.json is empty"
-    on_disk = {
-        str(p.relative_to(registry.data_dir()))
-        for p in registry.data_dir().rglob("*.npz")
-    }
+    on_disk = {str(p.relative_to(registry.data_dir())) for p in registry.data_dir().rglob("*.npz")}
     assert on_disk == set(entries), "files in data/ and the registry differ"
     report = registry.verify()
     assert all(v == "ok" for v in report.values()), report
@@ -95,8 +92,13 @@ def test_interrupted_write_keeps_previous_file(tmp_path, monkeypatch):
 
 
 def test_cli_verify_ok():
-    out = subprocess.run([sys.executable, "-m", "xai4ess", "data", "verify"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "xai4ess", "data", "verify"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "0 bad" in out.stdout
 
@@ -105,15 +107,26 @@ def test_cli_verify_reports_corruption(tmp_path, some_file):
     d = _copy_registry(tmp_path, some_file)
     (d / some_file).write_bytes(b"not a zip")
     env = {"XAI4ESS_DATA_DIR": str(d), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "xai4ess", "data", "verify"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "xai4ess", "data", "verify"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert out.returncode == 1
     assert "BAD" in out.stdout and "regenerate" in out.stderr
 
 
 def test_cli_unknown_recipe():
-    out = subprocess.run([sys.executable, "-m", "xai4ess", "data", "regenerate", "nope"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "xai4ess", "data", "regenerate", "nope"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2 and "unknown recipe" in out.stderr
 
 

@@ -27,7 +27,9 @@ def check_method_families(answer) -> Feedback:
     False
     """
     if answer is Ellipsis or answer is None:
-        return Feedback(False, "Replace the ... with a dict {method: 'A' or 'B'}, then run the cell.")
+        return Feedback(
+            False, "Replace the ... with a dict {method: 'A' or 'B'}, then run the cell."
+        )
     if not isinstance(answer, dict):
         return Feedback(False, "Give a dict that maps each method name to 'A' or 'B'.")
     missing = [m for m in METHOD_FAMILY_QUESTION if m not in answer]
