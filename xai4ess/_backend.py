@@ -240,9 +240,6 @@ class _GraphAnalyzer:
     head_placeholder: object | None
     head_assign: object | None
     augment_by_n: int
-    n_model_weights: int
-    input_shape: tuple
-    analyzer: object = None
 
     def run(self, model, x: np.ndarray, indices, mask_weights=None) -> np.ndarray:
         """Analyse ``x`` with ``model``'s current weights; ``indices=None``: the argmax."""
@@ -359,9 +356,6 @@ def build_analyzer(
             head_placeholder=head_ph,
             head_assign=head_assign,
             augment_by_n=augment,
-            n_model_weights=len(clone.weights),
-            input_shape=tuple(model.input_shape),
-            analyzer=analyzer,
         )
 
 
