@@ -39,6 +39,9 @@ keras = tf.keras
 
 with contextlib.redirect_stdout(io.StringIO()):
     import innvestigate
+    import innvestigate.analyzer.relevance_based.relevance_analyzer as _ranalyzer
+    import innvestigate.analyzer.relevance_based.relevance_rule as _rrule
+    import innvestigate.backend as ibackend
     import innvestigate.backend.graph as igraph
     from innvestigate.analyzer.base import NotAnalyzeableModelException
     from tf_explain.core import grad_cam as _tfx_grad_cam
@@ -298,10 +301,180 @@ def _raise_for_checks(analyzer, method: str) -> None:
             )
 
 
+# ---------------------------------------------------------------------------
+# alpha-beta rule without the all-zero half (same numbers as iNNvestigate's)
+# ---------------------------------------------------------------------------
+# Layers whose output is non-negative when all their inputs are.
+_SIGN_PRESERVING = (
+    keras.layers.MaxPooling1D,
+    keras.layers.MaxPooling2D,
+    keras.layers.MaxPooling3D,
+    keras.layers.AveragePooling1D,
+    keras.layers.AveragePooling2D,
+    keras.layers.AveragePooling3D,
+    keras.layers.GlobalMaxPooling1D,
+    keras.layers.GlobalMaxPooling2D,
+    keras.layers.GlobalMaxPooling3D,
+    keras.layers.GlobalAveragePooling1D,
+    keras.layers.GlobalAveragePooling2D,
+    keras.layers.GlobalAveragePooling3D,
+    keras.layers.Flatten,
+    keras.layers.Reshape,
+    keras.layers.Permute,
+    keras.layers.Dropout,
+    keras.layers.Cropping1D,
+    keras.layers.Cropping2D,
+    keras.layers.Cropping3D,
+    keras.layers.ZeroPadding1D,
+    keras.layers.ZeroPadding2D,
+    keras.layers.ZeroPadding3D,
+    keras.layers.UpSampling1D,
+    keras.layers.UpSampling2D,
+    keras.layers.UpSampling3D,
+    keras.layers.Concatenate,
+    keras.layers.Add,
+    keras.layers.Average,
+    keras.layers.Maximum,
+    keras.layers.Minimum,
+    keras.layers.Multiply,
+)
+_NONNEGATIVE_ACTIVATIONS = ("relu", "sigmoid", "softmax", "softplus", "exponential", "hard_sigmoid")
+
+
+def _activation_name(layer) -> str | None:
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return None
+    try:
+        name = keras.activations.serialize(activation)
+    except (ValueError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _is_nonnegative(tensor, inputs_nonnegative: bool, depth: int = 0) -> bool:
+    """True if the graph that produces ``tensor`` guarantees values >= 0 (conservative).
+
+    ``inputs_nonnegative`` says whether the model's inputs are known to be >= 0.
+    """
+    history = getattr(tensor, "_keras_history", None)
+    if history is None or depth > 200:
+        return False
+    layer, node_index = history[0], history[1]
+    if isinstance(layer, keras.layers.InputLayer):
+        return inputs_nonnegative
+    if isinstance(layer, keras.layers.ReLU):
+        return float(layer.negative_slope) == 0.0 and float(layer.threshold) >= 0.0
+    if isinstance(layer, keras.layers.Softmax):
+        return True
+    if isinstance(layer, _SIGN_PRESERVING):
+        inputs = tf.nest.flatten(layer.get_input_at(node_index))
+        return all(_is_nonnegative(t, inputs_nonnegative, depth + 1) for t in inputs)
+    return _activation_name(layer) in _NONNEGATIVE_ACTIVATIONS
+
+
+class _AlphaBetaSkippingZeros:
+    """Mixin for iNNvestigate's ``AlphaBetaRule``: the same relevance, less work.
+
+    iNNvestigate splits a layer's input into its positive and negative parts
+    and propagates both through positive- and negative-weight copies of the
+    layer. After a ReLU (or a pooling of ReLU outputs) the negative part is
+    all zeros, so half of that work multiplies zeros. For a Dense or
+    channels-last convolution whose input is non-negative by construction this
+    mixin drops that half; the zero part's pre-activation reduces to the other
+    copy's bias, which is added exactly as iNNvestigate adds it, so the result
+    is the same to the last bit. Any other layer takes iNNvestigate's path.
+    ``inputs_nonnegative`` (set per variant) extends this to the first layer
+    when the batch being analysed has no negative values.
+    """
+
+    inputs_nonnegative = False
+
+    def __init__(self, layer, state, *args, **kwargs):
+        super().__init__(layer, state, *args, **kwargs)
+        self._skipping_applies = isinstance(
+            layer,
+            (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D),
+        ) and getattr(layer, "data_format", "channels_last") in (None, "channels_last")
+
+    @staticmethod
+    def _bias(copy):
+        return copy.bias if getattr(copy, "use_bias", False) else None
+
+    def apply(self, Xs, Ys, Rs, reverse_state):
+        Xs = ibackend.to_list(Xs)
+        if not (
+            self._skipping_applies and all(_is_nonnegative(x, self.inputs_nonnegative) for x in Xs)
+        ):
+            return super().apply(Xs, Ys, Rs, reverse_state)
+        positive, negative = self._layer_wo_act_positive, self._layer_wo_act_negative
+
+        def one_sided(layer, other_bias):
+            # iNNvestigate: Z = layer(X+) + other(X-), with X- = 0 here, so
+            # other(X-) is its bias; relevance = X+ * grad(layer(X+)) * R / Z.
+            Z1 = ibackend.apply(layer, Xs)
+            Zs = Z1 if other_bias is None else [z + other_bias for z in Z1]
+            tmp = [ibackend.safe_divide(r, z) for r, z in zip(Rs, Zs)]
+            grads = ibackend.gradients(Xs, Z1, tmp)
+            return [x * g for x, g in zip(Xs, grads)]
+
+        activator = one_sided(positive, self._bias(negative))
+        if not self._beta:
+            return activator
+        inhibitor = one_sided(negative, self._bias(positive))
+        return [a * self._alpha - b * self._beta for a, b in zip(activator, inhibitor)]
+
+
+# iNNvestigate analyzers (our names) whose rules include alpha-beta rules.
+ALPHA_BETA_ANALYZERS = frozenset(
+    {"lrp.alpha_1_beta_0", "lrp.alpha_2_beta_1", "lrp.alpha_beta", "lrp.sequential_preset_a"}
+)
+_SKIPPING_RULES: dict[tuple[type, bool], type] = {}
+
+
+def _skipping_zeros(rule, inputs_nonnegative: bool):
+    """The zero-skipping variant of an alpha-beta rule class; any other rule unchanged."""
+    if isinstance(rule, str):
+        rule = _ranalyzer.LRP_RULES.get(rule, rule)
+    if not (isinstance(rule, type) and issubclass(rule, _rrule.AlphaBetaRule)):
+        return rule
+    key = (rule, inputs_nonnegative)
+    if key not in _SKIPPING_RULES:
+        _SKIPPING_RULES[key] = type(
+            f"{rule.__name__}SkippingZeros",
+            (_AlphaBetaSkippingZeros, rule),
+            {"inputs_nonnegative": inputs_nonnegative},
+        )
+    return _SKIPPING_RULES[key]
+
+
+def _use_zero_skipping_rules(analyzer, inputs_nonnegative: bool) -> None:
+    """Swap the alpha-beta rules of an iNNvestigate LRP analyzer for their zero-skipping variants."""
+    if not isinstance(analyzer, _ranalyzer.LRP):
+        return
+    if analyzer._rules_use_conditions:
+        analyzer._rules = [
+            (condition, _skipping_zeros(rule, inputs_nonnegative))
+            for condition, rule in analyzer._rules
+        ]
+    else:
+        analyzer._rules = [_skipping_zeros(rule, inputs_nonnegative) for rule in analyzer._rules]
+
+
 def build_analyzer(
-    model, inn_name: str, method: str, options: dict, region: bool, mode: str = "index"
+    model,
+    inn_name: str,
+    method: str,
+    options: dict,
+    region: bool,
+    mode: str = "index",
+    inputs_nonnegative: bool = False,
 ) -> _GraphAnalyzer:
-    """Build an iNNvestigate analyzer for ``model`` in a private graph."""
+    """Build an iNNvestigate analyzer for ``model`` in a private graph.
+
+    ``inputs_nonnegative=True`` builds it for inputs without negative values
+    only (alpha-beta rules then skip work on the all-zero negative part).
+    """
     graph = tf.Graph()
     with _LOCK, _private_graph(graph), contextlib.redirect_stdout(io.StringIO()):
         clone = _clone_in_graph(model)
@@ -329,6 +502,7 @@ def build_analyzer(
         except TypeError as exc:
             raise TypeError(f"method {method!r}: {exc}") from None
         _raise_for_checks(analyzer, method)
+        _use_zero_skipping_rules(analyzer, inputs_nonnegative)
         sub = getattr(analyzer, "_subanalyzer", None)
         try:
             analyzer.create_analyzer_model()
@@ -398,16 +572,22 @@ def innvestigate_analyze(model, x, inn_name, method, options, indices, mask_weig
     if inn_name in ("integrated_gradients", "smoothgrad"):
         return _augmented_gradient(model, x, inn_name, method, options, indices, mask_weights)
     mode = "max_activation" if indices is None else "index"
+    # Alpha-beta rules can skip the negative part of the input if there is none;
+    # such an analyzer is only ever used for batches without negative values.
+    nonnegative = inn_name in ALPHA_BETA_ANALYZERS and bool(np.all(x >= 0))
     key = (
         inn_name,
         tuple(sorted((k, repr(v)) for k, v in options.items())),
         mask_weights is not None,
         mode,
+        nonnegative,
     )
     analyzer = ANALYZERS.get(
         model,
         key,
-        lambda: build_analyzer(model, inn_name, method, options, mask_weights is not None, mode),
+        lambda: build_analyzer(
+            model, inn_name, method, options, mask_weights is not None, mode, nonnegative
+        ),
     )
     return analyzer.run(model, x, indices, mask_weights)
 

@@ -75,6 +75,81 @@ def test_lrp_matches_numpy_reference(keras, method, rule, kw, seed, bias):
     np.testing.assert_allclose(r, ref, rtol=1e-5, atol=1e-5 * scale)
 
 
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("method,rule,kw", RULES[2:])
+def test_alpha_beta_on_nonnegative_inputs_matches_numpy_reference(
+    keras, method, rule, kw, seed, bias
+):
+    """Inputs >= 0 take the alpha-beta path that skips the negative half in every layer."""
+    in_shape = (8, 8, 2)
+    model = small_cnn(keras, seed, bias, in_shape)
+    x = np.abs(np.random.default_rng(seed).normal(size=(4, *in_shape))).astype(np.float32)
+    x[:, :2] = 0.0  # zero inputs are allowed on this path too
+    targets = np.array([2, 0, 1, 1])
+    r = xai4ess.explain(model, x, method, target=targets)
+    net = numpy_net(model, bias, in_shape)
+    ref = np.stack(
+        [
+            forward_and_lrp(net, x[i].reshape(-1), int(targets[i]), rule, **kw)[1].reshape(in_shape)
+            for i in range(len(x))
+        ]
+    )
+    scale = np.abs(ref).max()
+    assert scale > 0
+    np.testing.assert_allclose(r, ref, rtol=1e-5, atol=1e-5 * scale)
+
+
+def _backprop_ops(model) -> int:
+    """Transposed convolutions in the most recently built iNNvestigate analyzer's graph."""
+    from xai4ess import _backend
+
+    analyzer = list(_backend.ANALYZERS._items.values())[-1][1]
+    ops = analyzer.graph.get_operations()
+    return sum(op.type == "Conv2DBackpropInput" for op in ops)
+
+
+def test_alpha_beta_skips_the_all_zero_half(keras):
+    """After a ReLU the negative input half is all zeros; alpha-beta must not propagate it."""
+    model = unet(keras)
+    x = np.random.default_rng(0).random((1, 16, 16, 2)).astype(np.float32)
+    xai4ess.attribution.clear_cache()
+    xai4ess.explain(model, x, "lrp.alpha_2_beta_1", target=(3, 3))
+    skipping = _backprop_ops(model)
+    xai4ess.explain(model, x - 0.5, "lrp.alpha_2_beta_1", target=(3, 3))
+    signed = _backprop_ops(model)
+    xai4ess.explain(model, x - 0.5, "lrp.alpha_1_beta_0", target=(3, 3))
+    one_sided = _backprop_ops(model)
+    n_conv = sum(isinstance(lay, keras.layers.Conv2D) for lay in model.layers)
+    # Activator and inhibitor: one transposed convolution each per layer; only a
+    # signed first layer needs its negative half (two more); beta = 0 halves it.
+    assert skipping == 2 * n_conv
+    assert signed == 2 * n_conv + 2
+    assert one_sided == n_conv + 1
+
+
+def test_nonnegativity_analysis_is_conservative(keras):
+    from xai4ess import _backend
+
+    inp = keras.Input((8, 8, 2))
+    relu = keras.layers.Conv2D(2, 3, padding="same", activation="relu")(inp)
+    leaky = keras.layers.LeakyReLU(0.1)(relu)
+    tanh = keras.layers.Conv2D(2, 3, padding="same", activation="tanh")(relu)
+    relu_layer = keras.layers.ReLU()(tanh)
+    relu_threshold = keras.layers.ReLU(threshold=1.0, max_value=2.0)(tanh)
+    relu_slope = keras.layers.ReLU(negative_slope=0.2)(tanh)
+    pooled = keras.layers.MaxPooling2D(2)(keras.layers.UpSampling2D(2)(relu))
+    mixed = keras.layers.Concatenate()([relu, tanh])
+    both = keras.layers.Concatenate()([relu, relu_layer])
+    sigmoid = keras.layers.Dense(3, activation="sigmoid")(keras.layers.Flatten()(tanh))
+    check = _backend._is_nonnegative
+    assert not check(inp, False) and check(inp, True)
+    assert check(relu, False) and check(pooled, False) and check(both, False)
+    assert check(relu_layer, False) and check(relu_threshold, False) and check(sigmoid, False)
+    for tensor in (leaky, tanh, relu_slope, mixed):
+        assert not check(tensor, False) and not check(tensor, True), tensor.name
+
+
 def test_alpha_beta_option_equals_preset(keras):
     model = small_cnn(keras, 3, True)
     x = np.random.default_rng(3).normal(size=(3, 8, 8, 2)).astype(np.float32)
