@@ -283,7 +283,9 @@ def write_report(results: dict) -> Path:
             "",
             "Inputs in [0, 1); for LRP also standardised (signed) inputs. Times are the best "
             "of 7 calls (3 for the slow non-LRP methods) after a warm-up; the forward pass "
-            "(eager `model(x)`) is timed the same way, before and after.",
+            "(eager `model(x)`) is timed the same way, before and after. TensorFlow's oneDNN "
+            f"kernels: {'on' if results.get('onednn') == '1' else 'off'} "
+            "(xai4ess turns them on for x86-64; `TF_ENABLE_ONEDNN_OPTS=0` turns them off).",
             "",
             "| method | first call (s) | analyzer build (s) | cached call (s) | cached / forward "
             "| cached, signed inputs (s) | signed / forward |",
@@ -356,6 +358,8 @@ def main() -> None:
             "imports": import_times,
             "explain": explain_costs,
         }[step]()
+        if step == "explain":
+            results["onednn"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "")
     print(f"wrote {write_report(results)}")
 
 
