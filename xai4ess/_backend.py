@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import importlib
 import io
 import threading
 import weakref
@@ -51,8 +52,11 @@ with contextlib.redirect_stdout(io.StringIO()):
     from tf_explain.core.smoothgrad import SmoothGrad
     from tf_explain.core.vanilla_gradients import VanillaGradients
 
-from keras.src import backend as _kbackend  # noqa: E402
-from keras.src.engine import base_layer as _base_layer  # noqa: E402
+# Keras internals come from the package that implements tf.keras: ``keras`` on the
+# pinned TensorFlow 2.14, ``tf_keras`` on TensorFlow >= 2.16 with TF_USE_LEGACY_KERAS=1.
+_KERAS_PACKAGE = keras.__name__.split(".")[0]
+_kbackend = importlib.import_module(f"{_KERAS_PACKAGE}.src.backend")
+_base_layer = importlib.import_module(f"{_KERAS_PACKAGE}.src.engine.base_layer")
 
 _LOCK = threading.RLock()
 

@@ -19,6 +19,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if platform.machine().lower() in ("x86_64", "amd64"):
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("KMP_WARNINGS", "0")
+# TensorFlow >= 2.16 makes tf.keras Keras 3, which iNNvestigate cannot use; the flag keeps
+# tf.keras = tf-keras (Keras 2). It only acts if set before anything touches tf.keras, and
+# is ignored by the pinned TensorFlow 2.14.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 
 def tensorflow():

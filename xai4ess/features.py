@@ -118,10 +118,9 @@ def unit_model(model, layer: str):
     --------
     >>> sub = unit_model(model, "conv1")  # doctest: +SKIP
     """
-    _tf()
-    import keras
+    tf = _tf()
 
-    return keras.Model(model.inputs, _layer(model, layer).output, name=f"{model.name}_{layer}")
+    return tf.keras.Model(model.inputs, _layer(model, layer).output, name=f"{model.name}_{layer}")
 
 
 def _check_x(model, x) -> np.ndarray:
