@@ -13,6 +13,7 @@ import xai4ess
 from xai4ess import rf
 from xai4ess._env import tensorflow
 from xai4ess.errors import ReceptiveFieldError
+from xai4ess.rf._keras import _states  # the per-layer interval states (white-box test)
 
 tf = tensorflow()
 keras = tf.keras
@@ -66,7 +67,7 @@ _layer = st.one_of(_conv, _conv, _dilated, _pool, _up, _deconv)
 )
 @given(specs=st.lists(_layer, min_size=1, max_size=5), n=st.sampled_from([61, 64, 70]))
 def test_random_stacks_match_brute_force(specs, n):
-    states, _ = rf._states(specs, (n, n), 2)
+    states, _ = _states(specs, (n, n), 2)
     # the brute force looks at 17 consecutive units: keep the periods it can see
     assume(all(s.whole or max(m.period for m in s.maps) <= 8 for s, _, _ in states.values()))
     assume(all(size is None or min(size) >= 4 for _, _, size in states.values()))
@@ -355,3 +356,9 @@ def test_sequential_model_with_dense_head_verifies():
     check = rf.verify(model)
     assert check["agree"].all()
     assert list(check["size"])[-2:] == ["32", "32"]  # flatten, dense: the whole input
+
+
+def test_model_builders_live_in_models_and_rf_reexports_them():
+    assert rf.build_stack is xai4ess.models.build_stack
+    assert rf.count_params is xai4ess.models.count_params
+    assert set(rf.__all__) <= set(dir(rf))

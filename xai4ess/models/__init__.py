@@ -40,6 +40,8 @@ __all__ = [
     "csi",
     "baseline_fit",
     "baseline_predict",
+    "build_stack",
+    "count_params",
 ]
 
 # name -> module that defines build(name), train(name, ...) and write_shipped(directory)
@@ -63,6 +65,9 @@ _FUNCTIONS = {
     "csi": "xai4ess.models._goes_mrms",
     "baseline_fit": "xai4ess.models._goes_mrms",
     "baseline_predict": "xai4ess.models._goes_mrms",
+    # small models from rf's compact layer names ("conv3", "pool2", ...)
+    "build_stack": "xai4ess.models._stack",
+    "count_params": "xai4ess.models._stack",
 }
 
 
