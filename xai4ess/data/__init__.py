@@ -26,7 +26,21 @@ import numpy as np
 from .. import registry
 from ._dataset import Dataset, Split, split_from_arrays
 
-__all__ = ["Dataset", "Split", "load", "names", "horses", "convection", "goes_mrms", "climate"]
+__all__ = [
+    "Dataset",
+    "Split",
+    "load",
+    "names",
+    "horses",
+    "convection",
+    "goes_mrms",
+    "climate",
+    "network_input",
+    "GOES_CHANNELS",
+    "HORSES_CONFOUNDED",
+    "HORSES_BALANCED",
+    "convection_io",
+]
 
 # Generator modules are private (``_horses``) so that the public name
 # ``xai4ess.data.horses`` is the generator function, never the module.
@@ -85,10 +99,38 @@ def _unpack(ds: Dataset) -> Dataset:
     return ds.replace(**changed) if changed else ds
 
 
+# Public names other parts use, looked up late (the generator modules stay private):
+# public name -> (module, attribute in it).
+_PUBLIC = {
+    "network_input": ("xai4ess.data._goes_mrms", "network_input"),
+    "GOES_CHANNELS": ("xai4ess.data._goes_mrms", "CHANNELS"),
+    "HORSES_CONFOUNDED": ("xai4ess.data._horses", "CONFOUNDED"),
+    "HORSES_BALANCED": ("xai4ess.data._horses", "BALANCED"),
+}
+
+#: What :data:`convection_io` offers: the shipped file's recipe and its uint8 storage.
+_CONVECTION_IO = ("convection", "as_float", "stored", "SHIPPED", "X_SCALE")
+
+
+def _convection_io():
+    """The convection data's storage helpers as one namespace (``convection_io.as_float`` ...)."""
+    from types import SimpleNamespace
+
+    module = importlib.import_module(_GENERATORS["convection"])
+    return SimpleNamespace(**{name: getattr(module, name) for name in _CONVECTION_IO})
+
+
 def __getattr__(name: str):
     # xai4ess.data.horses(...) etc.: the generator function of the module of that name.
     if name in _GENERATORS:
         module = importlib.import_module(_GENERATORS[name])
         globals()[name] = getattr(module, name)
+        return globals()[name]
+    if name in _PUBLIC:
+        module, attribute = _PUBLIC[name]
+        globals()[name] = getattr(importlib.import_module(module), attribute)
+        return globals()[name]
+    if name == "convection_io":
+        globals()[name] = _convection_io()
         return globals()[name]
     raise AttributeError(f"module 'xai4ess.data' has no attribute {name!r}")

@@ -20,7 +20,7 @@ MAX_SPATIAL_TEXTURE = 0.01
 
 @lru_cache(maxsize=1)
 def _test():
-    from ..data import _convection as gen
+    from ..data import convection_io as gen
     from ..data import load
 
     return gen.as_float(load("convection").test)

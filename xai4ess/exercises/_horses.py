@@ -31,7 +31,7 @@ def _test():
 
 
 def _model(name: str):
-    from ..models._horses import shipped
+    from ..models import shared as shipped
 
     return shipped(name)
 

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 from ._weights import load_weights, save_weights
@@ -31,6 +32,7 @@ __all__ = [
     "names",
     "build",
     "load",
+    "shared",
     "train",
     "save_weights",
     "load_weights",
@@ -106,6 +108,22 @@ def load(name: str):
     model = build(name)
     load_weights(model, f"models/{name}.weights.npz")
     return model
+
+
+@functools.lru_cache(maxsize=4)
+def shared(name: str):
+    """One shared, cached copy of a shipped model (for demos, widgets and exercise checks).
+
+    Sharing it means its attribution analyzers are built once per kernel. Do
+    not train or modify it; :func:`load` gives a copy of your own.
+
+    Examples
+    --------
+    >>> import xai4ess
+    >>> xai4ess.models.shared("horses") is xai4ess.models.shared("horses")  # doctest: +SKIP
+    True
+    """
+    return load(name)
 
 
 def train(name: str, **options):

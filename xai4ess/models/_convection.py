@@ -126,7 +126,7 @@ def build(
 def training_data(name: str):
     """The :class:`~xai4ess.data.Dataset` a model is trained on (float32 ``x``)."""
     _check_name(name)
-    from ..data import _convection as gen
+    from ..data import convection_io as gen
 
     spec = RECIPES[name]["data"]
     if spec is None:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data._goes_mrms import CHANNELS, network_input
+from ..data import GOES_CHANNELS as CHANNELS
+from ..data import network_input
 
 __all__ = [
     "network_input",

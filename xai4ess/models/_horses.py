@@ -123,7 +123,9 @@ def training_data(name: str = "horses", n: int | None = None, seed: int | None =
     (``xai4ess.data.load("horses").train``) is the first 300 of the confounded set.
     """
     _check_name(name)
-    from ..data._horses import BALANCED, CONFOUNDED, horses
+    from ..data import HORSES_BALANCED as BALANCED
+    from ..data import HORSES_CONFOUNDED as CONFOUNDED
+    from ..data import horses
 
     rates = CONFOUNDED if name == "horses" else BALANCED
     n = TRAINING["n_train"] if n is None else int(n)

@@ -19,6 +19,10 @@ __all__ = [
     "share_bars",
     "relevance_grid",
     "strategy_examples",
+    "draw_channel",
+    "draw_dbz",
+    "box_patch",
+    "km_axes_labels",
 ]
 
 #: NWS-style reflectivity colours, one per 5 dBZ from 5 to 70 dBZ.
@@ -75,7 +79,8 @@ def _extent(shape, pixel_km: float):
     return (0, w * pixel_km, h * pixel_km, 0)
 
 
-def _label(ax, pixel_km: float, left: bool = True):
+def km_axes_labels(ax, pixel_km: float, left: bool = True) -> None:
+    """Label an axis drawn in km coordinates: ``x (km)``, and ``y (km)`` if ``left``."""
     ax.set_xlabel("x (km)")
     if left:
         ax.set_ylabel("y (km)")
@@ -90,7 +95,19 @@ def _contour(ax, field, pixel_km, **kwargs):
         ax.contour(xs, ys, field, **kwargs)
 
 
-def _draw_channel(fig, ax, img, name, pixel_km):
+def draw_channel(fig, ax, img: np.ndarray, name: str, pixel_km: float) -> None:
+    """Draw one GOES channel (``"C07"``, ``"C09"``, ``"C13"`` or ``"GLM"``) with its colour bar.
+
+    The style (title, units, colour map, range) comes from :data:`CHANNEL_STYLE`;
+    GLM zeros are left white.
+
+    Examples
+    --------
+    >>> fig, axes = new_figure()
+    >>> draw_channel(fig, axes[0, 0], np.full((4, 4), 250.0), "C13", 2.0)
+    >>> axes[0, 0].get_title() != ""
+    True
+    """
     label, units, cmap, vmin, vmax = CHANNEL_STYLE.get(name, (name, "", "viridis", None, None))
     img = np.asarray(img, dtype=np.float64)
     if name == "GLM":
@@ -104,7 +121,8 @@ def _draw_channel(fig, ax, img, name, pixel_km):
     fig.colorbar(im, ax=ax, shrink=0.8, label=units)
 
 
-def _draw_dbz(fig, ax, z, title, pixel_km):
+def draw_dbz(fig, ax, z: np.ndarray, title: str, pixel_km: float) -> None:
+    """Draw a reflectivity field (dBZ, ``(H, W)`` or ``(H, W, 1)``) in NWS colours with a colour bar."""
     cmap, norm = reflectivity_cmap()
     z = np.asarray(z, dtype=np.float64)
     z = z[..., 0] if z.ndim == 3 else z
@@ -181,16 +199,23 @@ def radar_panels(
             continue
         kind, name, img = maps[k]
         if kind == "channel":
-            _draw_channel(fig, ax, img, name, pixel_km)
+            draw_channel(fig, ax, img, name, pixel_km)
         else:
-            _draw_dbz(fig, ax, img, name, pixel_km)
-        _label(ax, pixel_km, left=(k % ncols == 0))
+            draw_dbz(fig, ax, img, name, pixel_km)
+        km_axes_labels(ax, pixel_km, left=(k % ncols == 0))
     if title:
         fig.suptitle(title)
     return fig
 
 
-def _box_patch(box, pixel_km, colour="k"):
+def box_patch(box, pixel_km: float, colour="k"):
+    """A dashed ``Rectangle`` outlining ``box = ((r0, r1), (c0, c1))`` (inclusive pixels) in km.
+
+    Examples
+    --------
+    >>> box_patch(((0, 1), (2, 5)), 2.0).get_width()
+    8.0
+    """
     from matplotlib.patches import Rectangle
 
     (r0, r1), (c0, c1) = box
@@ -277,9 +302,9 @@ def channel_relevance(
         )
         label = CHANNEL_STYLE.get(name, (name,))[0].split(" ")[0]
         ax.set_title(f"{label}" + (f": {share[k]:.0%} of R+" if shares else ""))
-        _label(ax, pixel_km, left=(k == 0))
+        km_axes_labels(ax, pixel_km, left=(k == 0))
         if box is not None:
-            ax.add_patch(_box_patch(box, pixel_km))
+            ax.add_patch(box_patch(box, pixel_km))
         if target is not None:
             t = np.asarray(target)
             if t.dtype == bool:
@@ -520,8 +545,8 @@ def strategy_examples(
     names = list(channels)
     for i in range(k):
         t = targets[i]
-        _draw_channel(fig, axes[i, 0], x[i, ..., names.index("C13")], "C13", pixel_km)
-        _draw_channel(fig, axes[i, 1], x[i, ..., names.index("GLM")], "GLM", pixel_km)
+        draw_channel(fig, axes[i, 0], x[i, ..., names.index("C13")], "C13", pixel_km)
+        draw_channel(fig, axes[i, 1], x[i, ..., names.index("GLM")], "GLM", pixel_km)
         rs = relevance[i].sum(axis=-1)
         im = axes[i, 2].imshow(
             rs,

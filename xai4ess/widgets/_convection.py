@@ -19,7 +19,7 @@ MODEL_LABELS = {"convection": "brightness-only", "convection_texture": "texture-
 
 @lru_cache(maxsize=1)
 def _test_set():
-    from ..data import _convection as gen
+    from ..data import convection_io as gen
     from ..data import load
 
     return gen.as_float(load("convection").test)

@@ -285,8 +285,11 @@ def goes_mrms_demo_figure(
     """
     from ..attribution import explain
     from ..errors import TargetError
-    from ..plot import new_figure
-    from ..plot._radar import _box_patch, _draw_channel, _draw_dbz, _label, channel_relevance
+    from ..plot import box_patch as _box_patch
+    from ..plot import channel_relevance, new_figure
+    from ..plot import draw_channel as _draw_channel
+    from ..plot import draw_dbz as _draw_dbz
+    from ..plot import km_axes_labels as _label
     from ..rf import box
 
     model, data = _load(model, data)

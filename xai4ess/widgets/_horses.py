@@ -34,7 +34,7 @@ def _test_set():
 
 
 def _model(name: str):
-    from ..models._horses import shipped
+    from ..models import shared as shipped
 
     return shipped(name)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import rf
-from ..plot._core import new_figure
-from ..plot._rf import rf_boxes, rf_growth
+from ..plot import new_figure, rf_boxes, rf_growth
 
 __all__ = ["rf_builder", "rf_builder_figure", "GOES_MRMS_LAYERS", "PHENOMENA_KM", "LAYER_MENU"]
 
