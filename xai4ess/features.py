@@ -16,11 +16,16 @@ pooled over space: ``pool="max"`` or ``"mean"``) or one neuron of a dense layer.
 
 Examples
 --------
->>> import xai4ess  # doctest: +SKIP
->>> model = xai4ess.models.load("horses")  # doctest: +SKIP
->>> x = xai4ess.data.load("horses").test.x  # doctest: +SKIP
->>> top = xai4ess.features.top_activating(model, "conv2", 3, x, k=9)  # doctest: +SKIP
->>> img = xai4ess.features.maximize(model, "conv2", 3, steps=128).image  # doctest: +SKIP
+The examples of this module use the shipped horse classifier and test images:
+
+>>> import xai4ess
+>>> model = xai4ess.models.shared("horses")
+>>> test = xai4ess.data.load("horses").test
+>>> x = test.x[:40]
+>>> idx, act = xai4ess.features.top_activating(model, "conv2", 3, x, k=9)
+>>> img = xai4ess.features.maximize(model, "conv2", 3, steps=32).image
+>>> img.shape
+(64, 64, 3)
 """
 
 from __future__ import annotations
@@ -116,7 +121,11 @@ def unit_model(model, layer: str):
 
     Examples
     --------
-    >>> sub = unit_model(model, "conv1")  # doctest: +SKIP
+    >>> import xai4ess
+    >>> model = xai4ess.models.shared("horses")
+    >>> sub = unit_model(model, "conv1")
+    >>> sub.output_shape
+    (None, 62, 62, 8)
     """
     tf = _tf()
 
@@ -163,9 +172,12 @@ def activation_maps(
 
     Examples
     --------
-    >>> a = activation_maps(model, "conv2", 0, x[:4])  # doctest: +SKIP
-    >>> a.shape  # doctest: +SKIP
-    (4, 32, 32)
+    >>> import xai4ess
+    >>> model = xai4ess.models.shared("horses")
+    >>> x = xai4ess.data.load("horses").test.x[:4]
+    >>> a = activation_maps(model, "conv2", 0, x)
+    >>> a.shape
+    (4, 29, 29)
     """
     unit = _check_unit(model, layer, unit)
     x = _check_x(model, x)
@@ -230,8 +242,14 @@ def top_activating(
 
     Examples
     --------
-    >>> idx, act = top_activating(model, "conv3", 5, x, k=9)  # doctest: +SKIP
-    >>> x[idx]  # the nine samples to look at  # doctest: +SKIP
+    >>> import xai4ess
+    >>> model = xai4ess.models.shared("horses")
+    >>> x = xai4ess.data.load("horses").test.x[:40]
+    >>> idx, act = top_activating(model, "conv3", 5, x, k=9)
+    >>> x[idx].shape  # the nine samples to look at
+    (9, 64, 64, 3)
+    >>> bool(np.all(np.diff(act) <= 0))  # most active first
+    True
     """
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
@@ -327,8 +345,9 @@ def maximize(
 
     Examples
     --------
-    >>> res = maximize(model, "conv3", 5, steps=100)  # doctest: +SKIP
-    >>> res.final_activation > 10 * res.start_activation  # doctest: +SKIP
+    >>> import xai4ess
+    >>> res = maximize(xai4ess.models.shared("horses"), "conv3", 5, steps=100)
+    >>> bool(res.final_activation > 10 * res.start_activation)
     True
     """
     tf = _tf()
@@ -468,8 +487,12 @@ def mask_response(
 
     Examples
     --------
-    >>> df = mask_response(model, "conv2", x, tag_mask)  # doctest: +SKIP
-    >>> int(df.unit.iloc[0])  # the unit most focused on the tag  # doctest: +SKIP
+    >>> import xai4ess
+    >>> model = xai4ess.models.shared("horses")
+    >>> test = xai4ess.data.load("horses").test
+    >>> df = mask_response(model, "conv2", test.x[:64], test.tag_mask[:64])
+    >>> len(df), list(df.columns[:3])  # one row per unit; the first is most focused on the tag
+    (16, ['unit', 'share', 'area'])
     """
     import pandas as pd
 

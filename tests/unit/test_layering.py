@@ -231,3 +231,31 @@ def test_checker_fails_on_a_forbidden_import(tmp_path, module, line, rule):
     assert len(added) == 1, added
     ((_, why),) = added.items()
     assert rule in why, why
+
+
+#: The only modules that may import TensorFlow when they are imported (everyone
+#: else imports it inside the functions that need it, through ``_env.tensorflow``).
+IMPORTS_TENSORFLOW = {"xai4ess._backend"}
+
+
+def test_modules_import_without_tensorflow():
+    """Importing any other module (as --doctest-modules does) leaves TensorFlow unloaded."""
+    import subprocess
+    import sys
+
+    modules = sorted(
+        _module_name(p, ROOT / PACKAGE)
+        for p in (ROOT / PACKAGE).rglob("*.py")
+        if _module_name(p, ROOT / PACKAGE) not in IMPORTS_TENSORFLOW
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module(m)\n"
+        "    if 'tensorflow' in sys.modules:\n"
+        "        sys.exit(m)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, f"importing {out.stderr.strip()} imports TensorFlow"

@@ -14,7 +14,9 @@ file's SHA-256 first.
 Examples
 --------
 >>> import xai4ess
->>> train, test = xai4ess.data.load("horses")  # doctest: +SKIP
+>>> train, test = xai4ess.data.load("horses")
+>>> train.x.shape, test.x.shape
+((300, 64, 64, 3), (400, 64, 64, 3))
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ loading never executes code from a file.
 Examples
 --------
 >>> import xai4ess
->>> model = xai4ess.models.load("horses")  # doctest: +SKIP
+>>> model = xai4ess.models.load("horses")
+>>> model.output_shape
+(None, 2)
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def shared(name: str):
     Examples
     --------
     >>> import xai4ess
-    >>> xai4ess.models.shared("horses") is xai4ess.models.shared("horses")  # doctest: +SKIP
+    >>> xai4ess.models.shared("horses") is xai4ess.models.shared("horses")
     True
     """
     return load(name)

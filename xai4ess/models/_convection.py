@@ -83,8 +83,8 @@ def build(
 
     Examples
     --------
-    >>> model = build("convection_texture")  # doctest: +SKIP
-    >>> model.get_layer("frame_diff").trainable  # doctest: +SKIP
+    >>> model = build("convection_texture")
+    >>> model.get_layer("frame_diff").trainable
     False
     """
     _check_name(name)

@@ -237,7 +237,7 @@ def train(
 
     Examples
     --------
-    >>> model = train("goes_mrms", epochs=1)  # doctest: +SKIP
+    >>> model = train("goes_mrms", epochs=1)  # trains: not run  # doctest: +SKIP
     """
     from .._env import tensorflow
 

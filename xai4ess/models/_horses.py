@@ -69,8 +69,8 @@ def build(name: str = "horses", size: int = 64, width: int = 8, dense: int = 32)
 
     Examples
     --------
-    >>> model = build("horses")  # doctest: +SKIP
-    >>> [layer.name for layer in model.layers][-2:]  # doctest: +SKIP
+    >>> model = build("horses")
+    >>> [layer.name for layer in model.layers][-2:]
     ['logits', 'softmax']
     """
     _check_name(name)
@@ -162,7 +162,7 @@ def train(
 
     Examples
     --------
-    >>> model = train("horses_fixed", n_train=200, epochs=1)  # doctest: +SKIP
+    >>> model = train("horses_fixed", n_train=200, epochs=1)  # trains: not run  # doctest: +SKIP
     """
     _check_name(name)
     from .._env import tensorflow

@@ -49,7 +49,9 @@ def build_stack(
 
     Examples
     --------
-    >>> model = build_stack(["conv3", "pool2"], input_size=16)  # doctest: +SKIP
+    >>> model = build_stack(["conv3", "pool2"], input_size=16)
+    >>> model.output_shape, [layer.name for layer in model.layers]
+    ((None, 8, 8, 8), ['input', '1_conv3', '2_pool2'])
     """
     from .._env import tensorflow
 

@@ -175,7 +175,7 @@ def brute_force(
 
     Examples
     --------
-    >>> brute_force(["conv3", "pool2", "conv3"], -1).size  # doctest: +SKIP
+    >>> brute_force(["conv3", "pool2", "conv3"], -1).size
     (8, 8)
     """
     from .._env import tensorflow
@@ -235,7 +235,11 @@ def verify(model, *, input_size: Sequence[int] | int | None = None, n_units: int
 
     Examples
     --------
-    >>> verify(["conv3", "pool2"])  # doctest: +SKIP
+    >>> verify(["conv3", "pool2"])[["layer", "size", "brute_size", "agree"]]
+         layer size brute_size  agree
+    0    input    1          1   True
+    1  1_conv3    3          3   True
+    2  2_pool2    4          4   True
     """
     import pandas as pd
 

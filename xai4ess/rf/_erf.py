@@ -55,8 +55,12 @@ def effective_receptive_field(
 
     Examples
     --------
-    >>> import xai4ess  # doctest: +SKIP
-    >>> erf = effective_receptive_field(xai4ess.models.build("goes_mrms", size=64))  # doctest: +SKIP
+    Four 3x3 convolutions: the ERF lies inside the 9x9 theoretical field.
+
+    >>> from xai4ess.models import build_stack
+    >>> erf = effective_receptive_field(build_stack(["conv3"] * 4, input_size=33))
+    >>> erf.shape, float(erf.max()), erf_size(erf, mass=1.0, center=(16, 16)) <= 9
+    ((33, 33), 1.0, True)
     """
     from .._env import tensorflow
 
