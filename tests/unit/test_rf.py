@@ -362,3 +362,50 @@ def test_model_builders_live_in_models_and_rf_reexports_them():
     assert rf.build_stack is xai4ess.models.build_stack
     assert rf.count_params is xai4ess.models.count_params
     assert set(rf.__all__) <= set(dir(rf))
+
+
+def test_goes_mrms_layer_list_is_the_built_network():
+    """models.GOES_MRMS_LAYERS (used by chapter 7's widgets) describes models.build("goes_mrms")."""
+    built = xai4ess.models.build("goes_mrms", size=64)
+    spec = rf.build_stack(xai4ess.models.GOES_MRMS_LAYERS, input_size=64, channels=4, filters=32)
+
+    def signature(model):
+        keep = (
+            "kernel_size",
+            "strides",
+            "padding",
+            "pool_size",
+            "size",
+            "dilation_rate",
+            "filters",
+        )
+        return [
+            (type(layer).__name__, {k: layer.get_config().get(k) for k in keep})
+            for layer in model.layers
+        ]
+
+    # Hilburn et al. (2021): 3x3 conv (32 filters), pool, conv, pool, conv, pool, conv,
+    # then up and conv three times, then a 1x1 convolution to dBZ
+    c, p, u = ("Conv2D", 3), ("MaxPooling2D", 2), ("UpSampling2D", 2)
+    published = [("InputLayer", None), c, p, c, p, c, p, c, u, c, u, c, u, ("Conv2D", 1)]
+    sizes = [
+        (
+            type(layer).__name__,
+            (
+                layer.get_config().get("kernel_size")
+                or layer.get_config().get("pool_size")
+                or layer.get_config().get("size")
+                or (None,)
+            )[0],
+        )
+        for layer in built.layers
+    ]
+    assert sizes == published
+    # the same layers, but the built network's last 1x1 convolution has one filter (dBZ)
+    assert signature(built)[:-1] == signature(spec)[:-1]
+    assert signature(built)[-1][1]["filters"] == 1
+    assert signature(built)[-1][1]["kernel_size"] == signature(spec)[-1][1]["kernel_size"]
+    exact_built = [r.size for r in rf.receptive_field(built).values()]
+    exact_spec = [r.size for r in rf.receptive_field(spec).values()]
+    assert exact_built == exact_spec
+    assert xai4ess.widgets.GOES_MRMS_LAYERS == xai4ess.models.GOES_MRMS_LAYERS

@@ -46,6 +46,7 @@ __all__ = [
     "baseline_predict",
     "build_stack",
     "count_params",
+    "GOES_MRMS_LAYERS",
 ]
 
 # name -> module that defines build(name), train(name, ...) and write_shipped(directory)
@@ -74,10 +75,17 @@ _FUNCTIONS = {
     "count_params": "xai4ess.models._stack",
 }
 
+# Public constants of one model: public name -> (module, attribute).
+_CONSTANTS = {"GOES_MRMS_LAYERS": ("xai4ess.models._goes_mrms", "LAYERS")}
+
 
 def __getattr__(name: str):
     if name in _FUNCTIONS:
         globals()[name] = getattr(importlib.import_module(_FUNCTIONS[name]), name)
+        return globals()[name]
+    if name in _CONSTANTS:
+        module, attribute = _CONSTANTS[name]
+        globals()[name] = getattr(importlib.import_module(module), attribute)
         return globals()[name]
     raise AttributeError(f"module 'xai4ess.models' has no attribute {name!r}")
 

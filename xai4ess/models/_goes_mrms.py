@@ -30,33 +30,52 @@ __all__ = [
     "baseline_predict",
     "predict",
     "TRAIN_OPTIONS",
+    "LAYERS",
 ]
 
 #: Options of the shipped training run (``train("goes_mrms")`` reproduces it).
 TRAIN_OPTIONS = dict(epochs=36, batch_size=16, learning_rate=2e-3, seed=0, without=())
 
 
+#: The architecture, once, in :mod:`xai4ess.rf`'s compact layer names (the final 1x1
+#: convolution to dBZ included): :func:`build` makes the network from it, and
+#: receptive-field code and widgets read it.
+LAYERS = (
+    "conv3", "pool2", "conv3", "pool2", "conv3", "pool2", "conv3",
+    "up2", "conv3", "up2", "conv3", "up2", "conv1",
+)  # fmt: skip
+
+
 def build(name: str = "goes_mrms", size: int | None = None, filters: int = 32):
-    """The untrained network; ``size=None`` accepts any input size divisible by 8."""
+    """The untrained network of :data:`LAYERS`; ``size=None`` accepts any size divisible by 8.
+
+    Layers are named ``conv1``, ``pool1``, ``up1``, ... and the last ``mrms``.
+
+    Examples
+    --------
+    >>> model = build(size=64)
+    >>> [layer.name for layer in model.layers][:3], model.output_shape
+    (['goes', 'conv1', 'pool1'], (None, 64, 64, 1))
+    """
     from .._env import tensorflow
 
     keras = tensorflow().keras
     layers = keras.layers
     inp = keras.Input((size, size, len(CHANNELS)), name="goes")
     x = inp
-    plan = ["C", "P", "C", "P", "C", "P", "C", "U", "C", "U", "C", "U"]
-    nc = npool = nu = 0
-    for step in plan:
-        if step == "C":
-            nc += 1
-            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{nc}")(x)
-        elif step == "P":
-            npool += 1
-            x = layers.MaxPooling2D(2, name=f"pool{npool}")(x)
+    count = {"conv": 0, "pool": 0, "up": 0}
+    for spec in LAYERS[:-1]:
+        kind = spec.rstrip("0123456789")
+        count[kind] += 1
+        lname = f"{kind}{count[kind]}"
+        if kind == "conv":
+            k = int(spec[4:])
+            x = layers.Conv2D(filters, k, padding="same", activation="relu", name=lname)(x)
+        elif kind == "pool":
+            x = layers.MaxPooling2D(int(spec[4:]), name=lname)(x)
         else:
-            nu += 1
-            x = layers.UpSampling2D(2, name=f"up{nu}")(x)
-    out = layers.Conv2D(1, 1, name="mrms")(x)
+            x = layers.UpSampling2D(int(spec[2:]), name=lname)(x)
+    out = layers.Conv2D(1, int(LAYERS[-1][4:]), name="mrms")(x)
     return keras.Model(inp, out, name=name)
 
 

@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import rf
+from ..models import GOES_MRMS_LAYERS  # the lecture's GOES -> MRMS network, defined with it
 from ..plot import new_figure, rf_boxes, rf_growth
 
 __all__ = ["rf_builder", "rf_builder_figure", "GOES_MRMS_LAYERS", "PHENOMENA_KM", "LAYER_MENU"]
 
-#: The lecture's GOES -> MRMS network as a layer list (the final 1x1 convolution included).
-GOES_MRMS_LAYERS = (
-    "conv3", "pool2", "conv3", "pool2", "conv3", "pool2", "conv3",
-    "up2", "conv3", "up2", "conv3", "up2", "conv1",
-)  # fmt: skip
 
 #: Typical horizontal scales (km): a single convective cell, the minimum extent of
 #: a mesoscale convective system (AMS glossary: ~100 km in one direction), and the
