@@ -99,7 +99,7 @@ def _int_targets(target, n: int, k: int, what: str) -> np.ndarray:
     return t.astype(np.int32)
 
 
-def _vector_target(target, n, k, classifier, scores, contrast_class) -> Target:
+def _vector_target(target, n, k, classifier, scores, contrast_class, backend_argmax) -> Target:
     kind = "predicted class" if classifier else "largest output"
     if isinstance(target, str) and target == "contrast":
         if k < 2:
@@ -119,7 +119,7 @@ def _vector_target(target, n, k, classifier, scores, contrast_class) -> Target:
     if target is None:
         if k == 1:
             return Target(np.zeros(n, dtype=np.int32), label="output 0")
-        if scores is None:
+        if backend_argmax or scores is None:
             return Target(None, label=kind)
         return Target(np.argmax(scores(), axis=1).astype(np.int32), label=kind)
     if isinstance(target, tuple):
@@ -185,6 +185,7 @@ def resolve_target(
     classifier: bool,
     scores: Callable[[], np.ndarray] | None = None,
     contrast_class=None,
+    backend_argmax: bool = False,
 ) -> Target:
     """Resolve a user's ``target`` for ``n`` samples of a model with output ``out_shape``.
 
@@ -200,7 +201,10 @@ def resolve_target(
         Only changes the wording of messages.
     scores : callable, optional
         Returns the model's scores ``(n, K)``; called only when the predicted
-        class is needed. ``None`` leaves a plain argmax to the backend.
+        class is needed.
+    backend_argmax : bool
+        Leave the predicted class of a plain ``target=None`` to the backend
+        (``indices=None``): no extra forward pass.
     contrast_class : int or list of int, optional
         The class whose contrast is explained with ``target="contrast"``.
 
@@ -214,7 +218,8 @@ def resolve_target(
     xai4ess.errors.TargetError: this model has a vector output of 3 units, not an image: ...
     """
     if len(out_shape) == 2:
-        return _vector_target(target, n, int(out_shape[1]), classifier, scores, contrast_class)
+        k = int(out_shape[1])
+        return _vector_target(target, n, k, classifier, scores, contrast_class, backend_argmax)
     if len(out_shape) in (3, 4):
         if contrast_class is not None or (isinstance(target, str) and target == "contrast"):
             raise TargetError(

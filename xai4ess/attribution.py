@@ -265,7 +265,7 @@ def _check_options(info: MethodInfo, options: dict) -> dict:
     >>> _check_options(method_info("smoothgrad"), {"step": 8})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    xai4ess.errors.OptionError: method 'smoothgrad' has no option 'step'. Valid options: ...
+    xai4ess.errors.OptionError: method 'smoothgrad' has no option 'step'... Valid options: ...
     """
     valid = [o.name for o in info.options]
     unknown = [k for k in options if k not in valid]
@@ -351,8 +351,9 @@ def _prepare(info, model, inputs, target, output, output_activation, contrast_cl
         inputs.n,
         out_shape,
         activation is not None,
-        None if info.backend_argmax else scores,
+        scores,
         contrast_class,
+        info.backend_argmax,
     )
     if len(out_shape) > 2 and len(xs) == 1 and (resolved.weights is not None or info.fixed_size):
         # A flattening or region-mean head needs a fixed input size: use a copy of a
