@@ -182,6 +182,42 @@ def test_output_activation_keep_explains_the_probability(keras, tf):
         xai4ess.explain(model, x, "gradient", output_activation="probability")
 
 
+def test_sigmoid_output_explains_the_logit_by_default(keras, tf):
+    import inspect
+
+    from xai4ess import _backend
+
+    if "keep_output_activation" not in inspect.signature(_backend.innvestigate_analyze).parameters:
+        pytest.skip("sigmoid stripping lands with the backend's keep_output_activation")
+    keras.utils.set_random_seed(12)
+    inp = keras.Input((8,))
+    h = keras.layers.Dense(6, activation="relu")(inp)
+    out = keras.layers.Dense(1, activation="sigmoid", name="p")(h)
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(12).normal(size=(6, 8)).astype(np.float32)
+    dense = model.get_layer("p")
+    hidden = keras.Model(inp, h)
+    logit = grad_of(lambda t: (tf.matmul(hidden(t), dense.kernel) + dense.bias)[:, 0], x, tf)
+    prob = grad_of(lambda t: model(t)[:, 0], x, tf)
+    for method in ("gradient", "tfx.vanilla_gradients"):
+        r = xai4ess.explain(model, x, method)
+        np.testing.assert_allclose(r, logit, rtol=1e-4, atol=1e-7)
+        kept = xai4ess.explain(model, x, method, output_activation="keep")
+        np.testing.assert_allclose(kept, prob, rtol=1e-4, atol=1e-7)
+
+
+def test_occlusion_runs_on_recurrent_models(keras):
+    keras.utils.set_random_seed(13)
+    inp = keras.Input((12, 2))
+    model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.LSTM(4)(inp)))
+    x = np.random.default_rng(13).normal(size=(2, 12, 2)).astype(np.float32)
+    r = xai4ess.explain(model, x, "occlusion", target=1, patch_size=3)
+    ref = brute_occlusion(
+        lambda b: model(b.astype(np.float32)).numpy()[:, 1], x, (3,), (3,), "mean"
+    )
+    np.testing.assert_allclose(r, ref, rtol=1e-4, atol=1e-6)
+
+
 # -- inputs ----------------------------------------------------------------------
 def two_inputs(keras):
     keras.utils.set_random_seed(5)
