@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,8 @@ from .errors import OptionError, UnsupportedModelError
 CHUNK = 64
 #: Rows (augmented copies) per gradient evaluation in SmoothGrad and integrated gradients.
 ROWS = 1024
+#: A progress bar appears when a run is expected to take longer than this (seconds).
+PROGRESS_AFTER_S = 5.0
 
 
 def _b():
@@ -33,18 +36,33 @@ def _b():
 
 
 class Progress:
-    """A tqdm bar (notebook or terminal) shown when ``enabled`` or, if ``None``, when total > 1."""
+    """A tqdm bar (a widget in notebooks, text in a terminal) for long runs.
+
+    ``enabled=True`` always shows it, ``False`` never. ``None`` shows it only
+    for runs of more than ``threshold`` units whose expected duration,
+    extrapolated from the units done so far, exceeds :data:`PROGRESS_AFTER_S`.
+    """
 
     def __init__(self, enabled: bool | None, total: int, desc: str, threshold: int = 1):
-        self.bar = None
-        if enabled or (enabled is None and total > threshold):
-            from tqdm.auto import tqdm
+        self.total, self.desc, self.done, self.bar = total, desc, 0, None
+        self.auto = enabled is None and total > threshold
+        self.start = time.perf_counter()
+        if enabled:
+            self._open()
 
-            self.bar = tqdm(total=total, desc=desc, leave=False)
+    def _open(self) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=self.total, initial=self.done, desc=self.desc, leave=False)
 
     def update(self, k: int = 1) -> None:
+        self.done += k
         if self.bar is not None:
             self.bar.update(k)
+        elif self.auto and self.done < self.total:
+            expected = (time.perf_counter() - self.start) / self.done * self.total
+            if expected > PROGRESS_AFTER_S:
+                self._open()
 
     def close(self) -> None:
         if self.bar is not None:

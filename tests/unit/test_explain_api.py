@@ -383,6 +383,7 @@ def test_smoothgrad_of_a_sample_does_not_depend_on_its_batch(keras, method):
 def test_progress_bar_only_for_long_runs(keras, monkeypatch, capsys):
     model = small_cnn(keras, 9, True)
     x = np.random.default_rng(9).random((6, 8, 8, 2)).astype(np.float32)
+    monkeypatch.setattr(_runners, "PROGRESS_AFTER_S", 0.0)  # every run counts as long
     xai4ess.explain(model, x, "gradient")
     assert "gradient" not in capsys.readouterr().err  # one chunk: no bar
     monkeypatch.setattr(_runners, "CHUNK", 2)
@@ -390,6 +391,11 @@ def test_progress_bar_only_for_long_runs(keras, monkeypatch, capsys):
     assert "gradient" in capsys.readouterr().err  # three chunks: a bar
     xai4ess.explain(model, x, "gradient", progress=False)
     assert capsys.readouterr().err == ""
+    monkeypatch.setattr(_runners, "PROGRESS_AFTER_S", 1e9)  # quick runs: no bar
+    xai4ess.explain(model, x, "gradient")
+    assert capsys.readouterr().err == ""
+    xai4ess.explain(model, x[:1], "gradient", progress=True)
+    assert "gradient" in capsys.readouterr().err
 
 
 # -- xarray -----------------------------------------------------------------------------
