@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import InputShapeError
+from .errors import InputShapeError, OptionError
 
 __all__ = ["patch_starts", "occlusion_map"]
 
@@ -48,7 +48,7 @@ def _per_axis(value, n_axes: int, name: str) -> tuple[int, ...]:
     if len(values) != n_axes or not all(
         isinstance(v, (int, np.integer)) and v >= 1 for v in values
     ):
-        raise InputShapeError(
+        raise OptionError(
             f"occlusion: {name} must be a positive int or {n_axes} positive ints (one per "
             f"spatial axis of the input); got {value!r}."
         )
@@ -103,7 +103,7 @@ def occlusion_map(
     patch = _per_axis(patch_size, len(spatial), "patch_size")
     step = patch if stride is None else _per_axis(stride, len(spatial), "stride")
     if any(s > p for s, p in zip(step, patch)):
-        raise InputShapeError(
+        raise OptionError(
             f"occlusion: stride {stride!r} is larger than patch_size {patch_size!r}, which would "
             "leave positions uncovered; use stride <= patch_size."
         )
@@ -116,9 +116,7 @@ def occlusion_map(
     ]
     if isinstance(baseline, str):
         if baseline != "mean":
-            raise InputShapeError(
-                f"occlusion: baseline must be 'mean' or a number; got {baseline!r}."
-            )
+            raise OptionError(f"occlusion: baseline must be 'mean' or a number; got {baseline!r}.")
         fill = x.mean(axis=tuple(range(1, x.ndim - 1)))  # (N, C)
     else:
         fill = np.broadcast_to(np.float32(baseline), (len(x), x.shape[-1]))

@@ -347,8 +347,12 @@ def test_occlusion_equals_brute_force(keras, in_shape, patch, stride, baseline):
 
 def test_occlusion_rejects_gaps(keras):
     model = small_cnn(keras, 0, True)
-    with pytest.raises(InputShapeError, match="stride"):
+    with pytest.raises(OptionError, match="stride"):
         xai4ess.explain(model, np.ones((1, 8, 8, 2)), "occlusion", patch_size=2, stride=3)
+    with pytest.raises(OptionError, match="patch_size"):
+        xai4ess.explain(model, np.ones((1, 8, 8, 2)), "occlusion", patch_size=(2, 2, 2))
+    with pytest.raises(OptionError, match="baseline"):
+        xai4ess.explain(model, np.ones((1, 8, 8, 2)), "occlusion", baseline="zero")
 
 
 # -- chunking and SmoothGrad noise -------------------------------------------------------
