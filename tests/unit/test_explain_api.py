@@ -370,6 +370,21 @@ def test_chunked_equals_unchunked(keras, monkeypatch, method):
     np.testing.assert_allclose(parts, whole, rtol=1e-5, atol=1e-6 * np.abs(whole).max())
 
 
+def test_integrated_gradients_per_sample_baseline_in_chunks(keras, monkeypatch):
+    """Completeness with one baseline per sample, the batch split into chunks of 2."""
+    model = small_cnn(keras, 14, True)
+    rng = np.random.default_rng(14)
+    x = rng.random((5, 8, 8, 2)).astype(np.float32)
+    ref = rng.random((5, 8, 8, 2)).astype(np.float32)
+    monkeypatch.setattr(_runners, "CHUNK", 2)
+    r = xai4ess.explain(model, x, "integrated_gradients", target=2, steps=128, reference_inputs=ref)
+    logits = logits_of(keras, model)
+    gap = logits(x).numpy()[:, 2] - logits(ref).numpy()[:, 2]
+    np.testing.assert_allclose(r.sum(axis=(1, 2, 3)), gap, rtol=0.05, atol=0.02 * np.abs(gap).max())
+    with pytest.raises(OptionError, match="reference_inputs"):
+        xai4ess.explain(model, x, "integrated_gradients", reference_inputs=ref[:2])
+
+
 @pytest.mark.parametrize("method", ["smoothgrad", "tfx.smoothgrad"])
 def test_smoothgrad_of_a_sample_does_not_depend_on_its_batch(keras, method):
     model = small_cnn(keras, 8, True)
