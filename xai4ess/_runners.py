@@ -24,7 +24,7 @@ from .errors import OptionError, UnsupportedModelError
 CHUNK = 64
 #: Rows (augmented copies) per gradient evaluation in SmoothGrad and integrated gradients.
 ROWS = 1024
-#: A progress bar appears when a run is expected to take longer than this (seconds).
+#: A progress bar appears when a run's remaining time is expected to exceed this (seconds).
 PROGRESS_AFTER_S = 5.0
 
 
@@ -39,7 +39,7 @@ class Progress:
     """A tqdm bar (a widget in notebooks, text in a terminal) for long runs.
 
     ``enabled=True`` always shows it, ``False`` never. ``None`` shows it only
-    for runs of more than ``threshold`` units whose expected duration,
+    for runs of more than ``threshold`` units whose remaining time,
     extrapolated from the units done so far, exceeds :data:`PROGRESS_AFTER_S`.
     """
 
@@ -60,8 +60,8 @@ class Progress:
         if self.bar is not None:
             self.bar.update(k)
         elif self.auto and self.done < self.total:
-            expected = (time.perf_counter() - self.start) / self.done * self.total
-            if expected > PROGRESS_AFTER_S:
+            remaining = (time.perf_counter() - self.start) / self.done * (self.total - self.done)
+            if remaining > PROGRESS_AFTER_S:
                 self._open()
 
     def close(self) -> None:

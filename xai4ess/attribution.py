@@ -417,8 +417,8 @@ def explain(
         The channel dimension of a ``DataArray`` input (default: the last).
     progress : bool, optional
         Show a progress bar (tqdm; a widget in notebooks). Default: only for
-        runs of several chunks (64 samples each) expected to take more than
-        5 s; ``False`` never.
+        runs of several chunks (64 samples each) when, after a chunk, the
+        rest is expected to take more than 5 s; ``False`` never.
     **options
         Method options, e.g. ``epsilon`` for ``lrp.epsilon`` or ``steps`` for
         integrated gradients. Unknown names raise :class:`OptionError`
