@@ -770,3 +770,41 @@ def tfx_smoothgrad(softmax_model, x, indices, samples: int = 16, noise: float = 
     finally:
         np.random.set_state(rng_state)
     return out
+
+
+# --- helpers for attribution.py (frontend) ---
+_FRONTEND_OUTPUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def frontend_predict(model, x, batch: int = 256) -> np.ndarray:
+    """``model(x)`` as numpy, in batches of ``batch`` rows (``x``: an array or a list of arrays)."""
+    xs = x if isinstance(x, list) else [x]
+    parts = []
+    for i in range(0, len(xs[0]), batch):
+        chunk = [a[i : i + batch] for a in xs]
+        out = model(chunk if isinstance(x, list) else chunk[0], training=False)
+        parts.append(np.asarray(out, dtype=np.float32))
+    return np.concatenate(parts)
+
+
+def frontend_select_output(model, index: int):
+    """A single-output model for output ``index`` of a multi-output model (cached, same layers)."""
+    per_model = _FRONTEND_OUTPUTS.setdefault(model, {})
+    if index not in per_model:
+        per_model[index] = keras.Model(
+            model.inputs, model.outputs[index], name=f"{model.name}_output_{index}"
+        )
+    return per_model[index]
+
+
+def frontend_output_activation(model) -> str | None:
+    """``"softmax"``, ``"sigmoid"`` or ``None``: the activation of the model's last layer."""
+    if has_softmax(model):
+        return "softmax"
+    return "sigmoid" if _activation_name(model.layers[-1]) == "sigmoid" else None
+
+
+def frontend_tfx_smoothgrad(model, noisy: np.ndarray, target: int, samples: int) -> np.ndarray:
+    """tf-explain's averaged gradient of -log p(target) over ``samples`` noisy rows per input."""
+    grads = SmoothGrad.get_averaged_gradients(tf.constant(noisy), model, target, samples)
+    return np.asarray(grads, dtype=np.float32)

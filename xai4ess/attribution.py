@@ -1,5 +1,13 @@
 """One attribution API over iNNvestigate and tf-explain: :func:`explain` and :func:`methods`.
 
+The method registry (:data:`_METHODS`) is the single table of methods: each
+:class:`MethodInfo` names the method, its backend, whether it is signed, its
+output shape, the question it answers, its options (defaults and meaning) and
+the function that runs it (``xai4ess._runners``). :func:`explain` validates
+``x``, selects the output, resolves ``target`` once (``xai4ess._targets``,
+shared by every backend), checks the options against the registry and runs
+the method. Adding a method is one registry entry plus a test.
+
 Eager execution stays on: iNNvestigate analyzers run in private graphs (see
 ``xai4ess._backend``), tf-explain runs eagerly, and both can be used in any
 order in the kernel where the model is trained. Analyzers are cached per
@@ -9,182 +17,189 @@ order in the kernel where the model is trained. Analyzers are cached per
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .errors import InputShapeError, TargetError, UnknownMethodError
+from . import _inputs, _runners, _targets
+from .errors import OptionError, TargetError, UnknownMethodError
 
-__all__ = ["explain", "methods", "method_info", "MethodInfo", "clear_cache"]
+__all__ = ["explain", "methods", "method_info", "MethodInfo", "Option", "clear_cache"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a method: its name, default and meaning."""
+
+    name: str
+    default: Any
+    doc: str
 
 
 @dataclass(frozen=True)
 class MethodInfo:
-    """What an explanation method is, where it comes from and what it returns."""
+    """What an explanation method is, where it comes from, what it returns and how it runs.
+
+    Examples
+    --------
+    >>> info = method_info("lrp.epsilon")
+    >>> info.backend, info.signed, info.output
+    ('iNNvestigate', True, 'x.shape')
+    >>> dict(info.defaults)["epsilon"] == info.option("epsilon").default
+    True
+    """
 
     name: str
     backend: str
     signed: bool
     per_channel: bool
     question: str
-    defaults: tuple = ()
+    options: tuple[Option, ...] = ()
+    run: Callable | None = field(default=None, repr=False, compare=False)
+    #: iNNvestigate leaves the predicted class (argmax) to the analyzer: no extra forward pass.
+    backend_argmax: bool = False
+    #: needs a fixed input size (flattened output head) for image outputs.
+    fixed_size: bool = False
 
     @property
     def output(self) -> str:
         return "x.shape" if self.per_channel else "x.shape[:-1]"
 
+    @property
+    def defaults(self) -> tuple:
+        """``(name, default)`` pairs sorted by name."""
+        return tuple(sorted((o.name, o.default) for o in self.options))
 
-def _m(name, backend, signed, question, per_channel=True, **defaults):
-    return MethodInfo(name, backend, signed, per_channel, question, tuple(sorted(defaults.items())))
+    def option(self, name: str) -> Option:
+        return next(o for o in self.options if o.name == name)
+
+    def card(self) -> str:
+        """A short text card: the question, backend, output and every option's meaning.
+
+        >>> print(method_info("occlusion").card().splitlines()[0])
+        occlusion (xai4ess, signed, output x.shape[:-1])
+        """
+        lines = [
+            f"{self.name} ({self.backend}, {'signed' if self.signed else 'unsigned'}, "
+            f"output {self.output})",
+            f"  {self.question}",
+        ]
+        lines += [f"  {o.name}={o.default!r}: {o.doc}" for o in self.options]
+        return "\n".join(lines)
 
 
+def _m(name, backend, signed, question, run, per_channel=True, options=(), **flags):
+    return MethodInfo(name, backend, signed, per_channel, question, tuple(options), run, **flags)
+
+
+_I, _T = "iNNvestigate", "tf-explain"
+_INN = {"run": _runners.run_innvestigate, "backend_argmax": True, "fixed_size": False}
+_TFX = {"run": _runners.run_tfx, "fixed_size": True}
+_SEED = (
+    "random seed; each sample's noise is drawn from (seed, a hash of the sample's values), so "
+    "a sample's map is the same alone or in any batch"
+)
+#: LRP-epsilon's default stabiliser (one place to change it).
+LRP_EPSILON = 1e-7
+
+# fmt: off
 _METHODS: dict[str, MethodInfo] = {
     m.name: m
     for m in [
-        _m(
-            "gradient",
-            "iNNvestigate",
-            True,
-            "How sensitive is the score to a small change of each input value? (saliency)",
-        ),
-        _m(
-            "input_t_gradient",
-            "iNNvestigate",
-            True,
-            "Input times gradient: a first-order estimate of each input's contribution.",
-        ),
-        _m(
-            "smoothgrad",
-            "iNNvestigate",
-            True,
-            "The gradient averaged over noisy copies of the input: sensitivity without the noise.",
-            augment_by_n=16,
-            noise_scale=None,
-            seed=0,
-        ),
-        _m(
-            "integrated_gradients",
-            "iNNvestigate",
-            True,
-            "How much does each input contribute along a straight path from a baseline?",
-            steps=32,
-            reference_inputs=0.0,
-        ),
-        _m(
-            "guided_backprop",
-            "iNNvestigate",
-            True,
-            "Which input patterns excite the score through positive paths (ReLU nets only)?",
-        ),
-        _m(
-            "deep_taylor",
-            "iNNvestigate",
-            False,
-            "Deep Taylor decomposition: positive evidence, conserving the (positive) score.",
-        ),
-        _m(
-            "lrp.z",
-            "iNNvestigate",
-            True,
-            "LRP-0 (z rule): redistribute the score in proportion to the contributions z_ij.",
-        ),
-        _m(
-            "lrp.epsilon",
-            "iNNvestigate",
-            True,
-            "LRP-epsilon: the z rule with a stabiliser that absorbs weak, noisy contributions.",
-            epsilon=1e-7,
-        ),
-        _m(
-            "lrp.alpha_1_beta_0",
-            "iNNvestigate",
-            True,
-            "LRP-alpha1beta0: which inputs provide positive evidence for the score? "
-            "(non-negative for a positive score up to bias effects; negative scores flip it)",
-        ),
-        _m(
-            "lrp.alpha_2_beta_1",
-            "iNNvestigate",
-            True,
-            "LRP-alpha2beta1: positive evidence, minus counter-evidence.",
-        ),
-        _m(
-            "lrp.alpha_beta",
-            "iNNvestigate",
-            True,
-            "LRP-alpha-beta with your alpha and beta (iNNvestigate convention: alpha - beta = 1).",
-            alpha=1.0,
-            beta=0.0,
-        ),
-        _m(
-            "lrp.sequential_preset_a",
-            "iNNvestigate",
-            True,
-            "Composite LRP: epsilon rule for dense layers, alpha1beta0 for convolutions.",
-        ),
-        _m(
-            "gradcam",
-            "tf-explain",
-            False,
-            "Which regions of a convolutional feature map support the score? (coarse, unsigned)",
-            per_channel=False,
-            layer=None,
-        ),
-        _m(
-            "occlusion",
-            "tf-explain",
-            True,
-            "How much does the score drop when a patch of the input is hidden?",
-            per_channel=False,
-            patch_size=4,
-            baseline="mean",
-        ),
-        _m(
-            "tfx.vanilla_gradients",
-            "tf-explain",
-            True,
-            "The gradient of the score (saliency), computed eagerly by tf-explain.",
-        ),
-        _m(
-            "tfx.smoothgrad",
-            "tf-explain",
-            True,
-            "tf-explain's SmoothGrad: gradient of log p(target) averaged over noisy inputs.",
-            samples=16,
-            noise=0.1,
-            seed=0,
-        ),
-        _m(
-            "tfx.integrated_gradients",
-            "tf-explain",
-            True,
-            "Integrated gradients from a zero baseline, via tf-explain's path gradients.",
-            steps=32,
-        ),
-        _m(
-            "tfx.gradients_inputs",
-            "tf-explain",
-            True,
-            "Input times gradient, computed eagerly by tf-explain.",
-        ),
+        _m("gradient", _I, True,
+           "How sensitive is the score to a small change of each input value? (saliency)", **_INN),
+        _m("input_t_gradient", _I, True,
+           "Input times gradient: a first-order estimate of each input's contribution.", **_INN),
+        _m("smoothgrad", _I, True,
+           "The gradient averaged over noisy copies of the input: sensitivity without the noise.",
+           _runners.run_smoothgrad,
+           options=[
+               Option("augment_by_n", 16, "noisy copies per sample"),
+               Option("noise_scale", None, "standard deviation of the Gaussian noise; None: "
+                      "0.1 x (max - min) of each sample (per model input)"),
+               Option("seed", 0, _SEED),
+           ]),
+        _m("integrated_gradients", _I, True,
+           "How much does each input contribute along a straight path from a baseline?",
+           _runners.run_integrated_gradients,
+           options=[
+               Option("steps", 32, "points on the path (left Riemann sum, as iNNvestigate)"),
+               Option("reference_inputs", 0.0, "the baseline x': a number, an array of one "
+                      "sample's shape or of x's shape (multi-input models: one per input)"),
+           ]),
+        _m("guided_backprop", _I, True,
+           "Which input patterns excite the score through positive paths (ReLU nets only)?",
+           **_INN),
+        _m("deep_taylor", _I, False,
+           "Deep Taylor decomposition: positive evidence, conserving the (positive) score.",
+           **_INN),
+        _m("lrp.z", _I, True,
+           "LRP-0 (z rule): redistribute the score in proportion to the contributions z_ij.",
+           **_INN),
+        _m("lrp.epsilon", _I, True,
+           "LRP-epsilon: the z rule with a stabiliser that absorbs weak, noisy contributions.",
+           options=[Option("epsilon", LRP_EPSILON, (
+               "absolute stabiliser added to each layer's pre-activation z before relevance is "
+               "divided by it (z + epsilon * sign(z), sign(0) = +1), in the units of z. It does "
+               "not scale with the activations: when epsilon << |z| LRP-epsilon equals LRP-0 "
+               "(= input x gradient); only epsilon comparable to |z| absorbs weak or "
+               "contradictory contributions"))],
+           **_INN),
+        _m("lrp.alpha_1_beta_0", _I, True,
+           "LRP-alpha1beta0: which inputs provide positive evidence for the score? "
+           "(non-negative for a positive score up to bias effects; negative scores flip it)",
+           **_INN),
+        _m("lrp.alpha_2_beta_1", _I, True,
+           "LRP-alpha2beta1: positive evidence, minus counter-evidence.", **_INN),
+        _m("lrp.alpha_beta", _I, True,
+           "LRP-alpha-beta with your alpha and beta (iNNvestigate convention: alpha - beta = 1).",
+           options=[
+               Option("alpha", 1.0, "weight of the positive contributions"),
+               Option("beta", 0.0, "weight of the negative contributions (subtracted); "
+                      "alpha - beta must be 1"),
+           ],
+           **_INN),
+        _m("lrp.sequential_preset_a", _I, True,
+           "Composite LRP: epsilon rule for dense layers, alpha1beta0 for convolutions.",
+           options=[Option("epsilon", 0.1, "the epsilon of the dense layers' epsilon rule "
+                           "(absolute, added to z; iNNvestigate's default)")],
+           **_INN),
+        _m("gradcam", _T, False,
+           "Which regions of a convolutional feature map support the score? (coarse, unsigned)",
+           _runners.run_gradcam, per_channel=False, fixed_size=True,
+           options=[Option("layer", None, "name of the convolutional layer; None: the last "
+                           "layer with an (N, H, W, C) output before the head")]),
+        _m("occlusion", "xai4ess", True,
+           "How much does the score drop when a patch of the input is hidden?",
+           _runners.run_occlusion, per_channel=False,
+           options=[
+               Option("patch_size", 4, "patch length along each spatial axis (an int or one "
+                      "int per axis; cut to the axis length)"),
+               Option("stride", None, "step between patches (<= patch_size); None: "
+                      "patch_size (non-overlapping)"),
+               Option("baseline", "mean", "what a patch is replaced by: 'mean' (the sample's "
+                      "per-channel mean) or a number"),
+           ]),
+        _m("tfx.vanilla_gradients", _T, True,
+           "The gradient of the score (saliency), computed eagerly by tf-explain.", **_TFX),
+        _m("tfx.smoothgrad", _T, True,
+           "tf-explain's SmoothGrad: gradient of log p(target) averaged over noisy inputs.",
+           _runners.run_tfx_smoothgrad,
+           options=[
+               Option("samples", 16, "noisy copies per sample"),
+               Option("noise", 0.1, "standard deviation of the Gaussian noise (input units)"),
+               Option("seed", 0, _SEED),
+           ]),
+        _m("tfx.integrated_gradients", _T, True,
+           "Integrated gradients from a zero baseline, via tf-explain's path gradients.",
+           options=[Option("steps", 32, "points on the path from the zero baseline")], **_TFX),
+        _m("tfx.gradients_inputs", _T, True,
+           "Input times gradient, computed eagerly by tf-explain.", **_TFX),
     ]
 }
-
-_INN_NAMES = {
-    "gradient": "gradient",
-    "input_t_gradient": "input_t_gradient",
-    "smoothgrad": "smoothgrad",
-    "integrated_gradients": "integrated_gradients",
-    "guided_backprop": "guided_backprop",
-    "deep_taylor": "deep_taylor",
-    "lrp.z": "lrp.z",
-    "lrp.epsilon": "lrp.epsilon",
-    "lrp.alpha_1_beta_0": "lrp.alpha_1_beta_0",
-    "lrp.alpha_2_beta_1": "lrp.alpha_2_beta_1",
-    "lrp.alpha_beta": "lrp.alpha_beta",
-    "lrp.sequential_preset_a": "lrp.sequential_preset_a",
-}
+# fmt: on
 
 
 def methods():
@@ -219,10 +234,16 @@ def methods():
 
 
 def method_info(method: str) -> MethodInfo:
-    """The :class:`MethodInfo` of a method name (raises UnknownMethodError)."""
+    """The :class:`MethodInfo` of a method name (raises UnknownMethodError).
+
+    >>> method_info("lrp.epsilom")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xai4ess.errors.UnknownMethodError: unknown method 'lrp.epsilom'. Did you mean 'lrp.epsilon'...
+    """
     try:
         return _METHODS[method]
-    except KeyError:
+    except (KeyError, TypeError):
         close = difflib.get_close_matches(str(method), list(_METHODS), n=3, cutoff=0.4)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise UnknownMethodError(
@@ -238,266 +259,219 @@ def clear_cache() -> None:
 
 
 # ---------------------------------------------------------------------------
-def _check_input(model, x) -> np.ndarray:
-    try:
-        x = np.asarray(x, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise InputShapeError(f"x must be a numeric array: {exc}") from None
-    expected = tuple(model.input_shape)
-    shown = "(N, " + ", ".join("any" if d is None else str(d) for d in expected[1:]) + ")"
-    if x.ndim == len(expected) - 1 and all(
-        e is None or e == s for e, s in zip(expected[1:], x.shape)
-    ):
-        raise InputShapeError(
-            f"x has shape {x.shape}, the model expects a batch {shown}; for one sample "
-            f"pass x[None] (shape {(1,) + x.shape})."
-        )
-    if x.ndim != len(expected) or any(
-        e is not None and e != s for e, s in zip(expected[1:], x.shape[1:])
-    ):
-        raise InputShapeError(f"x has shape {x.shape}, the model expects {shown}.")
-    if len(x) == 0:
-        raise InputShapeError("x is an empty batch.")
-    if not np.all(np.isfinite(x)):
-        raise InputShapeError("x contains NaN or infinite values.")
-    return x
+def _check_options(info: MethodInfo, options: dict) -> dict:
+    """The method's defaults updated by ``options``; unknown names raise OptionError.
 
-
-def _resolve_target(target, n: int, out_shape: tuple, classifier: bool, scores=None):
-    """Return (flat indices per sample, region weights or None).
-
-    ``scores`` is a callable giving the model's scores; it is only called when
-    the target is the predicted class (the argmax), so explicit targets cost no
-    extra forward pass. With ``scores=None`` the argmax is left to the backend
-    (indices ``None``).
+    >>> _check_options(method_info("smoothgrad"), {"step": 8})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xai4ess.errors.OptionError: method 'smoothgrad' has no option 'step'... Valid options: ...
     """
-    ndim = len(out_shape)
-    if ndim == 2:  # vector output: classes or regression outputs
-        k = out_shape[1]
-        if target is None:
-            if k == 1:
-                return np.zeros(n, dtype=np.int32), None
-            if scores is None:
-                return None, None
-            return np.argmax(scores(), axis=1).astype(np.int32), None
-        t = np.asarray(target)
-        if t.dtype == bool or not np.issubdtype(t.dtype, np.integer) or t.ndim > 1:
-            raise TargetError(
-                f"this model has a vector output of {k} units: target must be None (the "
-                f"{'predicted class' if classifier else 'largest output'}) or an int in [0, {k - 1}]"
-                f"{' (or one int per sample)' if n > 1 else ''}; got {target!r}."
+    valid = [o.name for o in info.options]
+    unknown = [k for k in options if k not in valid]
+    if unknown:
+        close = {k: difflib.get_close_matches(k, valid, n=1, cutoff=0.5) for k in unknown}
+        hints = [f"{k!r} (did you mean {c[0]!r}?)" if c else repr(k) for k, c in close.items()]
+        listed = ", ".join(f"{o.name}={o.default!r}" for o in info.options) or "none"
+        raise OptionError(
+            f"method {info.name!r} has no option {', '.join(hints)}. Valid options: {listed}."
+            + (
+                " Options of explain itself (output, output_activation, contrast_class, "
+                "channel_dim, progress) are keywords of explain."
             )
-        t = np.broadcast_to(t, (n,)) if t.ndim == 0 else t
-        if len(t) != n:
-            raise TargetError(f"got {len(t)} targets for {n} samples.")
-        if np.any((t < 0) | (t >= k)):
-            raise TargetError(
-                f"target {target!r} is out of range: valid output units are 0 to {k - 1}."
-            )
-        return t.astype(np.int32), None
+        )
+    return {**{o.name: o.default for o in info.options}, **options}
 
-    # image output (N, H, W[, C])
-    spatial = tuple(out_shape[1:3])
-    channels = out_shape[3] if ndim == 4 else 1
-    shape_txt = f"{tuple(out_shape[1:])}"
-    if target is None:
+
+def _select_output(model, output):
+    """``model`` itself, or the single-output model of ``output`` (index or name)."""
+    from . import _backend
+
+    names = list(model.output_names)
+    if len(names) == 1 and output in (None, 0, names[0]):
+        return model
+    listed = ", ".join(f"{i}: {n!r}" for i, n in enumerate(names))
+    if output is None:
         raise TargetError(
-            f"this model outputs an image of shape {shape_txt}: pass target=(row, col) for one "
-            f"output pixel or a boolean mask of shape {tuple(spatial)} for a region."
+            f"model {model.name!r} has {len(names)} outputs ({listed}): choose one with "
+            f"output=<index or name>, e.g. output={names[0]!r}."
         )
-    if (
-        isinstance(target, tuple)
-        and len(target) in (2, 3)
-        and all(isinstance(v, (int, np.integer)) for v in target)
+    if isinstance(output, str) and output in names:
+        index = names.index(output)
+    elif (
+        isinstance(output, (int, np.integer))
+        and not isinstance(output, bool)
+        and (0 <= output < len(names))
     ):
-        row, col = int(target[0]), int(target[1])
-        ch = int(target[2]) if len(target) == 3 else 0
-        if not (0 <= row < spatial[0] and 0 <= col < spatial[1] and 0 <= ch < channels):
-            raise TargetError(
-                f"target pixel {target!r} is outside the output: rows 0-{spatial[0] - 1}, "
-                f"columns 0-{spatial[1] - 1}"
-                + (f", channels 0-{channels - 1}" if channels > 1 else "")
-                + "."
-            )
-        flat = (row * spatial[1] + col) * channels + ch
-        return np.full(n, flat, dtype=np.int32), None
-    mask = np.asarray(target)
-    if mask.dtype == bool and mask.shape == tuple(spatial):
-        if not mask.any():
-            raise TargetError("the target mask selects no pixel.")
-        w = (
-            np.repeat(mask.astype(np.float32)[..., None], channels, axis=-1)
-            if channels > 1
-            else mask.astype(np.float32)
+        index = int(output)
+    else:
+        raise TargetError(f"output={output!r} is not an output of model {model.name!r}: {listed}.")
+    select = getattr(_backend, "select_output", None)
+    if select is not None:
+        return select(model, index)
+    return _backend.frontend_select_output(model, index)
+
+
+def _output_activation(model) -> str | None:
+    from . import _backend
+
+    fn = getattr(_backend, "output_activation", None) or _backend.frontend_output_activation
+    return fn(model)
+
+
+def _out_shape(scores_model, xs: list) -> tuple:
+    shape = scores_model.output_shape
+    if any(d is None for d in tuple(shape)[1:]):  # fully convolutional: ask the shapes
+        shapes = [a.shape for a in xs]
+        shape = scores_model.compute_output_shape(shapes[0] if len(xs) == 1 else shapes)
+    return tuple(shape)
+
+
+def _prepare(info, model, inputs, target, output, output_activation, contrast_class, progress):
+    """Select the output, resolve the target once and build the :class:`_runners.Job`."""
+    from . import _backend
+
+    if output_activation not in (None, "keep"):
+        raise OptionError(
+            f"output_activation must be None (explain the logit, before softmax/sigmoid) or "
+            f"'keep' (explain the output after it); got {output_activation!r}."
         )
-        w = w / w.sum()
-        return np.zeros(n, dtype=np.int32), w.reshape(-1)
-    raise TargetError(
-        f"for an image output of shape {shape_txt}, target must be (row, col)"
-        f"{' or (row, col, channel)' if channels > 1 else ''} or a boolean mask of shape "
-        f"{tuple(spatial)}; got {type(target).__name__}"
-        + (f" of shape {mask.shape} and dtype {mask.dtype}" if hasattr(mask, "shape") else "")
-        + "."
+    model = _select_output(model, output)
+    activation = _output_activation(model)
+    keep = output_activation == "keep"
+    scores_model = model if keep and activation else _backend.score_model(model)
+    xs = inputs.arrays
+    out_shape = _out_shape(scores_model, xs)
+
+    def scores():
+        return _backend.frontend_predict(scores_model, xs if len(xs) > 1 else xs[0])
+
+    resolved = _targets.resolve_target(
+        target,
+        inputs.n,
+        out_shape,
+        activation is not None,
+        scores,
+        contrast_class,
+        info.backend_argmax,
+    )
+    if len(out_shape) > 2 and len(xs) == 1 and (resolved.weights is not None or info.fixed_size):
+        # A flattening or region-mean head needs a fixed input size: use a copy of a
+        # fully convolutional model built for x's size (it carries the current weights).
+        model = _backend.fixed_size(model, xs[0].shape[1:])
+        scores_model = model if keep and activation else _backend.score_model(model)
+    return _runners.Job(
+        info.name, model, scores_model, xs, resolved, out_shape, activation, keep, progress
     )
 
 
 def explain(
-    model, x, method: str = "lrp.alpha_1_beta_0", target: Any = None, **options
-) -> np.ndarray:
+    model,
+    x,
+    method: str = "lrp.alpha_1_beta_0",
+    target: Any = None,
+    *,
+    output: int | str | None = None,
+    output_activation: str | None = None,
+    contrast_class: Any = None,
+    channel_dim: str | None = None,
+    progress: bool | None = None,
+    **options,
+):
     """Attribution (heatmap) of a Keras model's output for a batch of inputs.
 
     Parameters
     ----------
     model : keras.Model
-        A functional or Sequential model. A final softmax (a separate
-        ``Activation("softmax")`` layer or a layer's softmax activation) is
-        stripped automatically: the pre-softmax score is explained.
-    x : ndarray
-        A batch with the model's input shape, e.g. ``(N, H, W, C)``.
+        A functional or Sequential model. By default the score before the
+        output activation is explained: a final softmax (or sigmoid, where the
+        backend strips it) is removed, so the logit is explained.
+    x : ndarray, list or dict of ndarrays, or xarray.DataArray
+        A batch with the model's input shape, e.g. ``(N, H, W, C)``. For a
+        model with several inputs: a list (in ``model.inputs`` order) or a
+        dict keyed by input name, one array per input. A ``DataArray`` has
+        the sample dimension first and channels last (or named by
+        ``channel_dim``); one without a channel dimension is given one.
     method : str
-        A name from :func:`methods`: ``gradient``, ``input_t_gradient``,
-        ``smoothgrad``, ``integrated_gradients``, ``guided_backprop``,
-        ``deep_taylor``, ``lrp.z``, ``lrp.epsilon``, ``lrp.alpha_1_beta_0``,
-        ``lrp.alpha_2_beta_1``, ``lrp.alpha_beta`` (``alpha``, ``beta``),
-        ``lrp.sequential_preset_a`` (iNNvestigate); ``gradcam`` (``layer``),
-        ``occlusion`` (``patch_size``, ``baseline``), ``tfx.vanilla_gradients``,
-        ``tfx.smoothgrad``, ``tfx.integrated_gradients``,
-        ``tfx.gradients_inputs`` (tf-explain).
-    target : None, int, tuple or ndarray of bool
-        What to explain. ``None``: the predicted class of a classifier, or the
-        single output of a scalar regression. ``int``: that output unit (or one
-        int per sample). For a model whose output is an image ``(N, H, W[, C])``:
-        ``(row, col)`` (or ``(row, col, channel)``) explains that output pixel;
-        a boolean mask of shape ``(H, W)`` explains the mean over that region.
+        A name from :func:`methods` (see :func:`method_info` for each
+        method's options and their meaning).
+    target : None, int, list of int, "contrast", tuple or bool mask
+        What to explain. ``None``: the predicted class of a classifier, or
+        the single output of a scalar regression. An ``int``: that output
+        unit; a list/array: one unit per sample. ``"contrast"`` (vector
+        outputs with K >= 2 units): ``s_c - mean(s_j for j != c)``, the
+        score of class ``c`` minus the mean of the other K - 1 scores (for
+        two classes, the logit difference that decides); ``c`` is the
+        predicted class or ``contrast_class``. For an image output
+        ``(N, H, W[, C])``: ``(row, col)`` or ``(row, col, channel)``
+        explains one output pixel; a boolean ``(H, W)`` mask the region mean.
+    output : int or str, optional
+        Which output of a multi-output model is explained (index or name);
+        required when the model has several outputs.
+    output_activation : {None, "keep"}
+        ``None`` explains the logit (before softmax/sigmoid); ``"keep"``
+        explains the output after its activation (e.g. the probability).
+    contrast_class : int or list of int, optional
+        The class ``c`` of ``target="contrast"`` (default: predicted class).
+    channel_dim : str, optional
+        The channel dimension of a ``DataArray`` input (default: the last).
+    progress : bool, optional
+        Show a progress bar (tqdm; a widget in notebooks). Default: only for
+        runs of several chunks (64 samples each) when, after a chunk, the
+        rest is expected to take more than 5 s; ``False`` never.
     **options
-        Method options, e.g. ``epsilon`` for ``lrp.epsilon``, ``alpha`` and
-        ``beta`` for ``lrp.alpha_beta``, ``steps`` for integrated gradients,
-        ``augment_by_n``/``noise_scale`` for ``smoothgrad``.
+        Method options, e.g. ``epsilon`` for ``lrp.epsilon`` or ``steps`` for
+        integrated gradients. Unknown names raise :class:`OptionError`
+        listing the valid ones.
 
     Returns
     -------
-    ndarray of float32
+    ndarray of float32 (or list, dict, DataArray like ``x``)
         The raw attribution (never an RGB overlay), with the shape of ``x``.
         ``gradcam`` and ``occlusion`` give one map per sample without
         channels: shape ``x.shape[:-1]``. ``gradcam`` is ReLU-ed and resized
-        bilinearly to the input; ``occlusion`` is the drop of the score when a
-        patch is replaced by the sample's channel mean.
+        bilinearly to the input. ``occlusion``: each position carries the mean,
+        over the patches covering it, of ``score(x) - score(x with the patch
+        replaced by the baseline)``. A ``DataArray`` result keeps the
+        input's dims, coords and attrs and adds ``method``, ``target`` and
+        ``xai4ess_version``.
 
     Notes
     -----
-    The alpha-beta rule follows iNNvestigate and zennit: positive and
-    negative contributions are weighted by ``alpha`` and ``beta`` with
-    ``alpha - beta = 1`` and the negative term subtracted.
-    ``tfx.integrated_gradients`` multiplies tf-explain's path-averaged
-    gradient by the input (the definition of Sundararajan et al. 2017);
-    ``tfx.smoothgrad`` is the gradient of log p(target) (tf-explain
-    differentiates the cross-entropy) and needs a softmax classifier.
+    The alpha-beta rule follows iNNvestigate and zennit (``alpha - beta = 1``,
+    negative term subtracted). ``tfx.integrated_gradients`` multiplies
+    tf-explain's path-averaged gradient by the input (Sundararajan et al.
+    2017); ``tfx.smoothgrad`` is the gradient of log p(target) and needs a
+    softmax classifier. Every method runs in chunks of 64 samples, so memory
+    does not grow with the batch; SmoothGrad noise is seeded per sample.
 
     Raises
     ------
-    UnknownMethodError, InputShapeError, TargetError, UnsupportedModelError
+    UnknownMethodError, OptionError, InputShapeError, TargetError, UnsupportedModelError
 
     Examples
     --------
-    >>> import xai4ess
-    >>> model = xai4ess.models.load("horses")  # doctest: +SKIP
-    >>> r = xai4ess.explain(model, x[:8], "lrp.epsilon")  # doctest: +SKIP
+    >>> import numpy as np, xai4ess
+    >>> keras = xai4ess._env.tensorflow().keras
+    >>> inp = keras.Input((6, 1))
+    >>> model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(inp)))
+    >>> x = np.ones((3, 6, 1), np.float32)
+    >>> xai4ess.explain(model, x, "gradient", target=[0, 1, 1]).shape
+    (3, 6, 1)
+    >>> xai4ess.explain(model, x, "occlusion", patch_size=2, target="contrast").shape
+    (3, 6)
     """
     info = method_info(method)
+    opts = _check_options(info, options)
     from . import _backend
 
     _backend.check_functional(model)
-    x = _check_input(model, x)
-    allowed = dict(info.defaults)
-    if method == "lrp.alpha_beta":
-        allowed = {"alpha": 1.0, "beta": 0.0}
-    extra = {"epsilon"} if method.startswith("lrp") else set()
-    unknown = set(options) - set(allowed) - extra
-    if unknown and info.backend == "tf-explain":
-        raise TypeError(
-            f"method {method!r} takes options {sorted(allowed)}; got {sorted(unknown)}."
-        )
-    opts = {**allowed, **options}
+    inputs = _inputs.read_inputs(model, x, channel_dim)
+    job = _prepare(info, model, inputs, target, output, output_activation, contrast_class, progress)
+    relevance = info.run(job, **opts)
+    attrs = {}
+    if any(w is not None for w in inputs.wraps):
+        from . import __version__
 
-    scores_model = _backend.score_model(model)
-    classifier = _backend.has_softmax(model)
-    out_shape = tuple(scores_model.output_shape)
-    if any(d is None for d in out_shape[1:]):  # fully convolutional: ask a forward pass
-        out_shape = tuple(scores_model.compute_output_shape(x.shape))
-    backend_argmax = info.backend == "iNNvestigate" and method not in (
-        "smoothgrad",
-        "integrated_gradients",
-    )
-    indices, region = _resolve_target(
-        target,
-        len(x),
-        out_shape,
-        classifier,
-        None if backend_argmax else (lambda: np.asarray(scores_model(x, training=False))),
-    )
-    if len(out_shape) > 2 and (region is not None or info.backend == "tf-explain"):
-        # A flattening or region-mean head needs a fixed input size: use a copy of a
-        # fully convolutional model built for x's size (it carries the current weights).
-        model = _backend.fixed_size(model, x.shape[1:])
-        scores_model = _backend.score_model(model)
-
-    if info.backend == "iNNvestigate":
-        _backend.check_innvestigate_layers(model, method)
-        inn_opts = {k: v for k, v in opts.items() if v is not None}
-        if method == "lrp.alpha_beta":
-            a, b = float(inn_opts["alpha"]), float(inn_opts["beta"])
-            if not np.isclose(a - b, 1.0):
-                raise ValueError(
-                    f"lrp.alpha_beta needs alpha - beta = 1 (iNNvestigate convention); got "
-                    f"alpha={a}, beta={b}. In the convention of Bach et al. 2015 "
-                    f"(beta = 1 - alpha with a '+beta' term) see the heatmap-zoo chapter."
-                )
-        if method == "smoothgrad" and "noise_scale" not in inn_opts:
-            inn_opts["noise_scale"] = float(0.1 * (x.max() - x.min()) or 0.1)
-        # Chunks of at most 64 samples keep the memory of large batches flat.
-        step = len(x) if method in ("smoothgrad", "integrated_gradients") else 64
-        parts = [
-            _backend.innvestigate_analyze(
-                model,
-                x[i : i + step],
-                _INN_NAMES[method],
-                method,
-                inn_opts,
-                None if indices is None else indices[i : i + step],
-                region,
-            )
-            for i in range(0, len(x), step)
-        ]
-        return np.concatenate(parts).reshape(x.shape).astype(np.float32)
-
-    # tf-explain: explain the pre-softmax score model (flattened / region head for image outputs)
-    target_model = scores_model
-    if len(out_shape) > 2:
-        target_model = _backend.flat_head_model(scores_model, region)
-    if method == "gradcam":
-        out = _backend.tfx_gradcam(target_model, x, indices, layer=opts.get("layer"))
-    elif method == "occlusion":
-        out = _backend.tfx_occlusion(
-            target_model, x, indices, int(opts["patch_size"]), opts["baseline"]
-        )
-    elif method == "tfx.vanilla_gradients":
-        out = _backend.tfx_vanilla_gradients(target_model, x, indices)
-    elif method == "tfx.gradients_inputs":
-        out = _backend.tfx_gradients_inputs(target_model, x, indices)
-    elif method == "tfx.integrated_gradients":
-        out = _backend.tfx_integrated_gradients(target_model, x, indices, int(opts["steps"]))
-    elif method == "tfx.smoothgrad":
-        if not classifier:
-            from .errors import UnsupportedModelError
-
-            raise UnsupportedModelError(
-                f"method 'tfx.smoothgrad' differentiates tf-explain's cross-entropy loss and needs a "
-                f"classifier ending in softmax; model {model.name!r} has none. Use 'smoothgrad' "
-                "(iNNvestigate) instead."
-            )
-        out = _backend.tfx_smoothgrad(
-            model, x, indices, int(opts["samples"]), float(opts["noise"]), int(opts["seed"])
-        )
-    else:  # pragma: no cover - every method is handled above
-        raise AssertionError(method)
-    return np.asarray(out, dtype=np.float32)
+        attrs = {"method": method, "target": job.target.label, "xai4ess_version": __version__}
+    return inputs.pack(relevance, attrs)

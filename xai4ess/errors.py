@@ -36,3 +36,7 @@ class DataFileError(Xai4essError, OSError):
 
 class ReceptiveFieldError(Xai4essError, ValueError):
     """A receptive field cannot be computed (unsupported layer, misaligned merge)."""
+
+
+class OptionError(Xai4essError, TypeError, ValueError):
+    """A method option is unknown or has an invalid value; the message lists the valid ones."""
