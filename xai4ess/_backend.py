@@ -1138,25 +1138,31 @@ def default_gradcam_layer(model) -> str:
             other = (layer, shape)
     if name is not None:
         return name
-    kind = {3: "(N, L, C) series", 4: "(N, H, W, C) image"}.get(rank)
-    if kind is None:
-        shown = "(N, " + ", ".join(str(d) for d in tuple(model.inputs[0].shape)[1:]) + ")"
+    instead = _model_suggestion(model, "'lrp.epsilon', 'integrated_gradients'")
+    if rank not in (3, 4):
         detail = (
             f" (layer {other[0].name!r} of type {type(other[0]).__name__} outputs "
-            f"{_shape_text(other[1])}, which has no axis for every input axis)"
+            f"{_shape_text(other[1])}, which lacks some of the input's axes)"
             if other is not None
             else ""
         )
         raise UnsupportedModelError(
             f"method 'gradcam' maps a convolutional feature map onto an (N, H, W, C) image or "
-            f"an (N, L, C) series; model {model.name!r} takes inputs of shape {shown}{detail}. "
-            f"Use {', '.join(repr(m) for m in RECURRENT_METHODS)} or 'integrated_gradients'."
+            f"an (N, L, C) series; model {model.name!r} takes inputs of shape "
+            f"{_shape_text(model.inputs[0].shape)}{detail}. Use {instead} instead."
         )
+    wanted = "(N, h, w, c)" if rank == 4 else "(N, l, c)"
     raise UnsupportedModelError(
-        f"method 'gradcam' needs a convolutional layer with an {kind.split(' ')[0]} output "
-        f"before the first flattening layer; model {model.name!r} has none. Try "
-        f"'lrp.epsilon' or 'integrated_gradients'."
+        f"method 'gradcam' needs a convolutional layer with an {wanted} output before the first "
+        f"flattening layer; model {model.name!r} has none. Use {instead} instead."
     )
+
+
+def _model_suggestion(model, default: str) -> str:
+    """Methods to suggest for ``model``: eager gradients if it has recurrent layers."""
+    if any(type(layer).__name__ in _RECURRENT for layer in all_layers(model)):
+        return ", ".join(repr(m) for m in RECURRENT_METHODS)
+    return default
 
 
 def _shape_text(shape) -> str:
@@ -1213,7 +1219,8 @@ def tfx_gradcam(model, x, indices, layer: str | None = None, guided: bool = Fals
             f"gradcam: layer {layer!r} ({type(target).__name__}) outputs {_shape_text(shape)} "
             f"but the input has shape {_shape_text(x.shape)}; Grad-CAM needs a layer whose "
             f"output keeps the input's axes (images (N, H, W, C), series (N, L, C)). Pass such "
-            f"a layer as layer=..., or use {', '.join(repr(m) for m in RECURRENT_METHODS)}."
+            f"a layer as layer=..., or use "
+            f"{_model_suggestion(model, repr('integrated_gradients'))}."
         )
     out = np.zeros(x.shape[:-1], dtype=np.float32)
     for t, pos in _groups(indices):
@@ -1258,10 +1265,12 @@ def _occlusion_fill(value):
 
 def tfx_occlusion(model, x, indices, patch_size: int = 4, baseline: str | float = "mean"):
     h, w = x.shape[1:3]
-    if h != w:
+    if h != w or x.ndim != 4:
         raise UnsupportedModelError(
-            f"method 'occlusion' (tf-explain) needs square inputs; got {h}x{w}. "
-            "Use 'integrated_gradients' or 'lrp.epsilon' for non-square inputs."
+            f"method 'occlusion' (tf-explain) needs square (N, H, W, C) inputs; got "
+            f"{_shape_text(x.shape)}. Use "
+            f"{_model_suggestion(model, repr('integrated_gradients') + ' or ' + repr('lrp.epsilon'))}"
+            " instead."
         )
     scores = model.predict(x, verbose=0)
     out = np.zeros(x.shape[:-1], dtype=np.float32)
