@@ -56,6 +56,8 @@ INNVESTIGATE = [
     "lrp.sequential_preset_a",
 ]
 EAGER = ["gradcam", "tfx.vanilla_gradients", "tfx.integrated_gradients", "tfx.gradients_inputs"]
+# iNNvestigate's own checks refuse these (the reference test sees iNNvestigate refuse them too).
+REFUSED = {"leaky_softmax": {"guided_backprop", "deep_taylor", "lrp.sequential_preset_a"}}
 
 
 def _worker(*args: str) -> None:
@@ -106,7 +108,7 @@ def test_every_method_runs_or_raises_a_clear_error(zoo_dir, tag):
     methods = _result(zoo_dir, tag)["methods"]
     raw = {m: v for m, (kind, v) in methods.items() if kind == "raw"}
     assert not raw, f"raw exceptions on {tag}: {raw}"
-    must_work = INNVESTIGATE + EAGER
+    must_work = [m for m in INNVESTIGATE + EAGER if m not in REFUSED.get(tag, ())]
     failed = {m: methods[m][1] for m in must_work if methods[m][0] != "ok"}
     assert not failed, f"{tag}: {failed}"
 
