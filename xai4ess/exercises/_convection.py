@@ -169,7 +169,7 @@ def check_fooling_sample(x) -> Feedback:
         return Feedback(
             True,
             f"Fooled: a smooth, steady scene gets p(convection) = {p:.2f} from "
-            f"the brightness-only model (the texture-aware one says {p_tex:.2f}).",
+            f"the brightness-only model (the change-aware one says {p_tex:.2f}).",
         )
     return Feedback(
         False,
