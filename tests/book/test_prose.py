@@ -32,6 +32,8 @@ ALLOWED = [
     r"\b(version|TensorFlow|TF|iNNvestigate|tf-explain|Python|Keras|zennit) \d+(\.\d+)*",
     r"\b\d+\.\d+\.\d+\b",  # software versions
     r"\b(at least|at most|below|above|exceeds?) \d+(\.\d+)? ?%?",  # thresholds of a check
+    r"\b(albedo|reflectance) \d+\.\d+-\d+\.\d+",  # design ranges of a synthetic generator
+    r"\b\d+(\.\d+)? radii\b",  # a mask definition of a synthetic generator
 ]
 
 NUMBER = re.compile(r"(?<![\w.\\$])(\d+\.\d+|\d+(\.\d+)? ?%)(?![\w.]*\d)")
@@ -126,3 +128,17 @@ def test_scanner_catches_and_allows():
     )
     found = [(no, num) for no, num, _ in hand_typed_numbers(md)]
     assert found == [(4, "0.93"), (4, "57 %"), (14, "0.42")], found
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_every_pasted_key_is_glued_in_the_chapter(md: Path):
+    """``{glue:text}`key:fmt``` in the prose names a key that a code cell of the same chapter glues."""
+    src = md.read_text()
+    pasted = set(re.findall(r"\{glue:text\}`([\w-]+)(?::[^`]*)?`", src))
+    literal = set(re.findall(r"glue\(\s*\"([\w-]+)\"", src))
+    templates = [
+        re.compile("^" + re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(t)) + "$")
+        for t in re.findall(r"glue\(\s*f\"([^\"]+)\"", src)
+    ]
+    missing = [k for k in pasted if k not in literal and not any(t.match(k) for t in templates)]
+    assert not missing, f"{md.name}: pasted but never glued: {missing}"
