@@ -103,8 +103,10 @@ def score(
     -------
     dict
         ``correlation`` (area-weighted Pearson), ``rank_correlation``
-        (Spearman) and ``topk_overlap`` (share of the top ``fraction`` grid
-        points of the truth that are also top in the attribution).
+        (Spearman), ``topk_overlap`` (share of the top ``fraction`` grid
+        points of the truth that are also top in the attribution) and
+        ``topk_chance``, the overlap a map unrelated to the truth has on
+        average (k / N, about ``fraction``): compare the overlap with it.
     """
     from scipy.stats import spearmanr
 
@@ -119,6 +121,7 @@ def score(
         "correlation": _weighted_corr(a, t, w),
         "rank_correlation": float(spearmanr(a.ravel(), t.ravel()).statistic),
         "topk_overlap": _topk(a, t, fraction),
+        "topk_chance": max(1, int(round(fraction * a.size))) / a.size,
     }
 
 
@@ -170,6 +173,7 @@ def rank_methods(
                 {
                     f"random_{k}": v
                     for k, v in score(baseline[name], truth, lat=lat, fraction=fraction).items()
+                    if k != "topk_chance"
                 }
             )
         rows[name] = row

@@ -40,6 +40,8 @@ __all__ = [
     "randomized_models",
     "randomization_test",
     "randomization_figure",
+    "chance_similarity",
+    "preactivation_std",
 ]
 
 
@@ -577,6 +579,72 @@ def _run_stages(
             sims = [_similarity(reference[m][i], v[i], similarity) for i in range(len(x))]
             column[m] = float(np.nanmean(sims)) if np.any(np.isfinite(sims)) else np.nan
         table[label] = column
+
+
+def chance_similarity(
+    maps: np.ndarray, *, similarity: str = "spearman", absolute: bool = True
+) -> float:
+    """The similarity of two *unrelated* maps: the floor of the randomisation table.
+
+    Pairs the map of sample ``i`` with the map of sample ``i + 1`` (cyclically)
+    and averages their similarity, computed exactly as in
+    :func:`randomization_test`. Maps of different inputs share whatever every
+    map of the method shares (a centre bias, the image border, the typical
+    layout of the scenes); a randomised model whose maps are only this similar
+    to the trained ones has kept nothing specific to the input. Use trained
+    maps of at least two samples.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> maps = rng.random((6, 8, 8, 1))
+    >>> abs(chance_similarity(maps)) < 0.3       # independent noise: about 0
+    True
+    >>> g = np.exp(-((np.arange(8) - 3.5) ** 2) / 8)
+    >>> blob = np.outer(g, g)
+    >>> chance_similarity(blob[None, ..., None] + 0.01 * maps) > 0.9  # a shared layout
+    True
+    """
+    r = np.asarray(maps, dtype=np.float64)
+    if r.ndim < 3 or len(r) < 2:
+        raise ValueError(f"need the maps of at least two samples (N, H, W[, C]); got {r.shape}")
+    n_spatial = 2 if r.ndim >= 3 else r.ndim - 1
+    r = _prepare(r, n_spatial, absolute)
+    sims = [_similarity(r[i], r[(i + 1) % len(r)], similarity) for i in range(len(r))]
+    return float(np.nanmean(sims))
+
+
+def preactivation_std(model, x: np.ndarray) -> dict[str, float]:
+    """Standard deviation of the pre-activations ``z_j`` of every dense/convolutional layer.
+
+    The ε of LRP-ε is added to ``z_j``; it only absorbs relevance when it is
+    comparable to the typical size of ``z_j``. Montavon et al. (2019) suggest
+    about 0.25 of this standard deviation. Layers whose activation is built in
+    (``activation="relu"``) are evaluated without it.
+
+    Examples
+    --------
+    >>> preactivation_std(model, x[:32])  # doctest: +SKIP
+    {'hidden': 2.44, 'year': 9.21}
+    """
+    from ._env import tensorflow
+
+    tf = tensorflow()
+    x = np.asarray(x, dtype=np.float32)
+    out: dict[str, float] = {}
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is None or not hasattr(layer, "activation"):
+            continue
+        below = tf.keras.Model(model.inputs, layer.input).predict(x, verbose=0)
+        activation = layer.activation
+        try:
+            layer.activation = tf.keras.activations.linear
+            z = np.asarray(layer(below))
+        finally:
+            layer.activation = activation
+        out[layer.name] = float(z.std())
+    return out
 
 
 def randomization_figure(

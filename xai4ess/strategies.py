@@ -117,8 +117,21 @@ def region_shares(
         return pd.DataFrame({k: v / safe for k, v in columns.items()})
 
 
-def dominant_region(shares, *, exclude: Sequence[str] = ("background",), min_share: float = 0.0):
-    """The region with the largest share in each row of :func:`region_shares`.
+def dominant_region(
+    shares,
+    *,
+    exclude: Sequence[str] = ("background",),
+    min_share: float = 0.0,
+    area=None,
+    min_enrichment: float = 1.0,
+):
+    """The region with the largest share (or enrichment) in each row of :func:`region_shares`.
+
+    A large region collects a large share of the relevance even when the
+    network spreads it evenly, so the largest *share* favours large regions.
+    Pass ``area`` (each region's share of the image area, same rows and
+    columns) to rank by **enrichment** = share / area instead: how many times
+    more relevance a region holds than an even spread would give it.
 
     Parameters
     ----------
@@ -128,6 +141,12 @@ def dominant_region(shares, *, exclude: Sequence[str] = ("background",), min_sha
         Columns that never win (default: the background).
     min_share : float
         Rows whose winning share is below this get the label ``"none"``.
+    area : pandas.DataFrame, optional
+        Area fraction of each region per row (e.g. ``mask.mean(axis=(1, 2))``).
+        Regions with zero area cannot win.
+    min_enrichment : float
+        With ``area``: rows whose best enrichment is below this (default 1,
+        no more than an even spread) get ``"none"``.
 
     Returns
     -------
@@ -139,16 +158,35 @@ def dominant_region(shares, *, exclude: Sequence[str] = ("background",), min_sha
     >>> df = pd.DataFrame({"horse": [0.5, 0.1], "tag": [0.2, 0.4], "background": [0.3, 0.5]})
     >>> dominant_region(df).tolist()
     ['horse', 'tag']
+    >>> area = pd.DataFrame({"horse": [0.6, 0.3], "tag": [0.02, 0.02], "background": [0.38, 0.68]})
+    >>> dominant_region(df, area=area).tolist()   # 0.2 on 2 % of the image beats 0.5 on 60 %
+    ['tag', 'tag']
     """
-    cols = [c for c in shares.columns if c not in set(exclude)]
+    numeric = shares.select_dtypes("number").columns  # e.g. skip a "strategy" label column
+    cols = [c for c in shares.columns if c not in set(exclude) and c in numeric]
     if not cols:
         raise ValueError("no region left after excluding " + ", ".join(exclude))
     values = shares[cols].to_numpy(dtype=np.float64)
+    raw = values
+    if area is not None:
+        missing = [c for c in cols if c not in area.columns]
+        if missing or len(area) != len(shares):
+            raise ValueError(
+                f"area must have one row per row of shares ({len(shares)}) and the columns "
+                f"{cols}; missing columns: {missing}, rows: {len(area)}"
+            )
+        a = area[cols].to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(a > 0, values / a, np.nan)
     filled = np.where(np.isnan(values), -np.inf, values)
     best = np.argmax(filled, axis=1)
     labels = np.array(cols, dtype=object)[best]
     top = filled[np.arange(len(filled)), best]
-    labels[~(top >= min_share) | ~np.isfinite(top)] = "none"
+    top_share = np.where(np.isnan(raw), -np.inf, raw)[np.arange(len(filled)), best]
+    weak = ~(top_share >= min_share) | ~np.isfinite(top)
+    if area is not None:
+        weak |= ~(top >= min_enrichment)
+    labels[weak] = "none"
     return labels.astype(str)
 
 

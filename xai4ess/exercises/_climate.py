@@ -17,7 +17,12 @@ __all__ = [
     "check_ridge_correlation",
     "check_masked_error",
     "check_watch_region",
+    "WARMING_HOLE",
+    "check_hole_percentile",
 ]
+
+#: The North-Atlantic warming hole of the synthetic ensemble: (latitude range, longitude range).
+WARMING_HOLE: tuple[tuple[float, float], tuple[float, float]] = ((46, 60), (-52, -24))
 
 #: Candidate regions to watch for detection: name -> (latitude range, longitude range).
 CLIMATE_REGIONS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
@@ -139,4 +144,45 @@ def check_watch_region(answer) -> Feedback:
         False,
         "Not that one. Detection depends on the signal relative to the noise, not on the "
         "size of the warming: compare the regions' emergence years (or SNR), not the signal.",
+    )
+
+
+def _hole_percentile(method: str, **options) -> float:
+    from scipy.stats import percentileofscore
+
+    from ..attribution import explain
+    from ..fidelity import box_mask, composite
+    from ..models import load
+
+    test = _test_set()
+    late = test.y >= 2071
+    comp = np.abs(
+        np.asarray(composite(explain(load("climate"), test.x[late], method=method, **options)))
+    )
+    comp = comp.reshape(len(test.lat), len(test.lon))
+    hole = box_mask(test.lat, test.lon, *WARMING_HOLE)
+    return float(np.mean([percentileofscore(comp.ravel(), v) for v in comp[hole]]))
+
+
+def check_hole_percentile(answer) -> Feedback:
+    """Mean percentile (0-100) of the warming hole's grid points in the |late-century
+    gradient composite| of the shipped network (test maps 2071-2100; region
+    :data:`WARMING_HOLE`; percentile among all grid points, ``scipy.stats.percentileofscore``).
+
+    Examples
+    --------
+    >>> check_hole_percentile(...)
+    Replace the ... with your percentile (0-100), then run the cell again.
+    """
+    if answer is Ellipsis or answer is None:
+        return Feedback(
+            False, "Replace the ... with your percentile (0-100), then run the cell again."
+        )
+    return check_number(
+        answer,
+        _hole_percentile("gradient"),
+        atol=2.0,
+        what="percentile",
+        hint="Average the gradient maps of the late-century test maps, take the absolute "
+        "value, and rank the hole's grid points among all grid points.",
     )
