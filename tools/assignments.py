@@ -128,6 +128,8 @@ RUBRIC: dict[str, Rubric] = {
     ),
 }
 
+DEFAULT_RUBRIC = Rubric(2)
+
 #: Typical mistakes, two or more per exercise: answer-cell sources that must score below
 #: full marks on their exercise (used by ``selfcheck`` and the tests).
 SEEDED_WRONG: dict[str, dict[str, str]] = {
@@ -276,7 +278,10 @@ def _check_call(source: str) -> tuple[str, str, str | None]:
 
 
 def exercises(md: Path) -> list[Exercise]:
-    """The exercises of a chapter in order: stub cell, solution code, the check it calls."""
+    """The autograded exercises of a chapter in order: stub cell, solution code, the check.
+
+    An exercise whose stub calls no ``check_*`` function is left out (graded by hand).
+    """
     import jupytext
 
     cells = jupytext.read(md).cells
@@ -292,14 +297,18 @@ def exercises(md: Path) -> list[Exercise]:
                 pending = (m.group(2) or "", m.group(1).strip())
             m = re.search(r"\{solution-start\}[ \t]*(\S+)", src)
             if m:
-                solving = next(e for e in found if e.label == m.group(1))
+                solving = next((e for e in found if e.label == m.group(1)), None)
                 if "{solution-end}" in src[m.end() :]:
                     solving = None
         elif pending is not None:
-            name, call, answer = _check_call(cell.source)
             label, title = pending
-            found.append(Exercise(label, title, cell.source, "", name, call, answer, RUBRIC[label]))
             pending = None
+            try:
+                name, call, answer = _check_call(cell.source)
+            except (ValueError, SyntaxError):  # no check: a written exercise, graded by hand
+                continue
+            rubric = RUBRIC.get(label, DEFAULT_RUBRIC)  # the tests require an explicit entry
+            found.append(Exercise(label, title, cell.source, "", name, call, answer, rubric))
         elif solving is not None:
             solving.solution = (solving.solution + "\n\n" + cell.source).strip()
     return found

@@ -42,7 +42,7 @@ def test_every_exercise_is_parsed_with_a_rubric_and_seeded_mistakes():
     for md in WITH_EXERCISES:
         text = md.read_text()
         exs = assignments.exercises(md)
-        assert len(exs) == len(re.findall(r"\{exercise\}", text)), md.name
+        assert len(exs) == len(re.findall(r"\{exercise\}", text)), md.name  # all autograded
         for ex in exs:
             assert ex.solution and ex.check_name.startswith("check_"), ex.label
             assert ex.answer_name, f"{ex.label}: the check's first argument is not a variable"
