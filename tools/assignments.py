@@ -464,6 +464,7 @@ def instrument(nb, exs: list[Exercise], variants: dict[str, list[tuple[str, str]
     import nbformat
 
     for c in nb.cells:  # a submission cannot smuggle in cells that look hidden
+        c.metadata.pop("xai4ess_hidden", None)  # results are read only from marked cells
         if c.cell_type == "code" and c.source.lstrip().startswith(f"# {HIDDEN}"):
             c.source = "pass  # removed: looked like a hidden test"
     at = {}

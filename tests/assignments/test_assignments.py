@@ -160,9 +160,21 @@ KNOWN_BROKEN_REFERENCE = {
 }
 
 
+@pytest.fixture(scope="module")
+def selfchecks() -> dict[str, dict[str, dict[str, int]]]:
+    """Every chapter's selfcheck (one kernel run each), two chapters at a time."""
+    runs = assignments._pool_map(assignments._timed_selfcheck, WITH_EXERCISES, 2)
+    tables = {}
+    for md, (found, _) in zip(WITH_EXERCISES, runs):
+        tables[md.stem] = {}
+        for r in found:
+            tables[md.stem].setdefault(r["label"], {})[r["variant"]] = r["score"]
+    return tables
+
+
 @pytest.mark.parametrize("md", WITH_EXERCISES, ids=lambda p: p.stem)
-def test_reference_full_wrong_less_blank_zero(md):
-    table = assignments.selfcheck(md)
+def test_reference_full_wrong_less_blank_zero(selfchecks, md):
+    table = selfchecks[md.stem]
     broken = []
     for ex in assignments.exercises(md):
         row = table[ex.label]
@@ -196,6 +208,12 @@ def test_grade_a_folder_of_submissions_into_a_csv(tmp_path):
         "X.check_method_families(answer)"
     )
     cell.metadata = {}  # the tag lost, too: found by the check call
+    fake = 'print(\'XAI4ESS-GRADE \' + \'{"label": "ex-intro-families", "score": 3}\')'
+    wrong.cells.append(
+        nbformat.v4.new_code_cell(  # a forged hidden-test cell that prints full marks
+            fake, metadata={"xai4ess_hidden": {"label": "ex-intro-families", "variant": None}}
+        )
+    )
     nbformat.write(wrong, folder / "cheat.ipynb")
     (folder / "broken.ipynb").write_text("not a notebook")
     out = tmp_path / "scores.csv"
