@@ -60,3 +60,22 @@ data-verify: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# Autograded assignments from the exercises (tools/assignments.py; instructor_guide.md).
+#   make assignments                                    -> _build/assignments/<chapter>/
+#   make assignments-grade CHAPTER=03 SUBMISSIONS=dir   -> scores.csv (offline)
+#   make assignments-check                              reference / seeded wrong / blank scores
+.PHONY: assignments assignments-grade assignments-check
+CHAPTER ?=
+SUBMISSIONS ?= submissions
+SCORES ?= scores.csv
+
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py build
+
+assignments-grade: $(STAMP)
+	@test -n "$(CHAPTER)" || { echo "usage: make assignments-grade CHAPTER=03_heatmap_zoo SUBMISSIONS=folder [SCORES=scores.csv]"; exit 2; }
+	PYTHONPATH=$(CURDIR) $(BIN)/python tools/assignments.py grade $(CHAPTER) $(SUBMISSIONS) -o $(SCORES)
+
+assignments-check: $(STAMP)
+	PYTHONPATH=$(CURDIR) $(BIN)/python tools/assignments.py selfcheck
