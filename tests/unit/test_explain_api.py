@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import xai4ess
-from xai4ess import _runners, attribution
+from xai4ess import attribution
+from xai4ess.attribution import _runners
 from xai4ess.errors import InputShapeError, OptionError, TargetError, UnsupportedModelError
 
 from .test_explain import small_cnn

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import InputShapeError, OptionError
+from ..errors import InputShapeError, OptionError
 
 __all__ = ["patch_starts", "occlusion_map"]
 

@@ -3,8 +3,8 @@
 The method registry (:data:`_METHODS`) is the single table of methods: each
 :class:`MethodInfo` names the method, its backend, whether it is signed, its
 output shape, the question it answers, its options (defaults and meaning) and
-the function that runs it (``xai4ess._runners``). :func:`explain` validates
-``x``, selects the output, resolves ``target`` once (``xai4ess._targets``,
+the function that runs it (``xai4ess.attribution._runners``). :func:`explain` validates
+``x``, selects the output, resolves ``target`` once (``xai4ess.attribution._targets``,
 shared by every backend), checks the options against the registry and runs
 the method. Adding a method is one registry entry plus a test.
 
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _inputs, _runners, _targets
-from .errors import OptionError, TargetError, UnknownMethodError
+from ..errors import OptionError, TargetError, UnknownMethodError
 
 __all__ = ["explain", "methods", "method_info", "MethodInfo", "Option", "clear_cache"]
 
@@ -253,7 +253,7 @@ def method_info(method: str) -> MethodInfo:
 
 def clear_cache() -> None:
     """Close every cached iNNvestigate analyzer (frees their graphs and sessions)."""
-    from . import _backend
+    from .. import _backend
 
     _backend.ANALYZERS.clear()
 
@@ -285,7 +285,7 @@ def _check_options(info: MethodInfo, options: dict) -> dict:
 
 def _select_output(model, output):
     """``model`` itself, or the single-output model of ``output`` (index or name)."""
-    from . import _backend
+    from .. import _backend
 
     names = list(model.output_names)
     if len(names) == 1 and output in (None, 0, names[0]):
@@ -313,7 +313,7 @@ def _select_output(model, output):
 
 
 def _output_activation(model) -> str | None:
-    from . import _backend
+    from .. import _backend
 
     fn = getattr(_backend, "output_activation", None) or _backend.frontend_output_activation
     return fn(model)
@@ -329,7 +329,7 @@ def _out_shape(scores_model, xs: list) -> tuple:
 
 def _prepare(info, model, inputs, target, output, output_activation, contrast_class, progress):
     """Select the output, resolve the target once and build the :class:`_runners.Job`."""
-    from . import _backend
+    from .. import _backend
 
     if output_activation not in (None, "keep"):
         raise OptionError(
@@ -463,7 +463,7 @@ def explain(
     """
     info = method_info(method)
     opts = _check_options(info, options)
-    from . import _backend
+    from .. import _backend
 
     _backend.check_functional(model)
     inputs = _inputs.read_inputs(model, x, channel_dim)
@@ -471,7 +471,7 @@ def explain(
     relevance = info.run(job, **opts)
     attrs = {}
     if any(w is not None for w in inputs.wraps):
-        from . import __version__
+        from .. import __version__
 
         attrs = {"method": method, "target": job.target.label, "xai4ess_version": __version__}
     return inputs.pack(relevance, attrs)

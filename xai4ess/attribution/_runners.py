@@ -18,7 +18,7 @@ import numpy as np
 
 from ._occlusion import occlusion_map, patch_starts
 from ._targets import Target
-from .errors import OptionError, UnsupportedModelError
+from ..errors import OptionError, UnsupportedModelError
 
 #: Samples per chunk (every method).
 CHUNK = 64
@@ -30,7 +30,7 @@ PROGRESS_AFTER_S = 5.0
 
 def _b():
     """The TensorFlow side, imported on first use (importing this module stays TF-free)."""
-    from . import _backend
+    from .. import _backend
 
     return _backend
 
@@ -311,7 +311,7 @@ def run_tfx_smoothgrad(job: Job, samples=16, noise=0.1, seed=0) -> list:
 
 
 def run_occlusion(job: Job, patch_size=4, stride=None, baseline="mean") -> list:
-    """Score drop when patches are replaced by the baseline (see ``xai4ess._occlusion``)."""
+    """Score drop when patches are replaced by the baseline (see ``xai4ess.attribution._occlusion``)."""
     job.require_single_input()
     x = job.xs[0]
     spatial = x.shape[1:-1]

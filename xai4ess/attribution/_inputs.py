@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _xarray
-from .errors import InputShapeError
+from ..errors import InputShapeError
 
 __all__ = ["Inputs", "read_inputs", "check_array"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import TargetError
+from ..errors import TargetError
 
 __all__ = ["Target", "resolve_target", "contrast_weights"]
 

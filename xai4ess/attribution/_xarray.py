@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputShapeError
+from ..errors import InputShapeError
 
 __all__ = ["is_dataarray", "Unwrapped", "unwrap", "rewrap"]
 
