@@ -3,8 +3,8 @@
 With epsilon = 1e-7 LRP-epsilon is numerically LRP-0: the stabiliser is ~1e-7 of
 the climate network's pre-activations (std ~2.5 on late-century maps), so the
 promised filtering never happens. The default lives in the method table of
-``xai4ess.attribution`` (owned elsewhere); until it is raised this test is an
-expected failure, and it turns into a normal test as soon as it is.
+``xai4ess.attribution`` (``LRP_EPSILON``); this test fails if it is set back to a
+negligible value.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 
 import xai4ess
 
@@ -22,11 +21,6 @@ def default_epsilon() -> float:
     return float(re.search(r"epsilon=([0-9.eE+-]+)", options).group(1))
 
 
-@pytest.mark.xfail(
-    default_epsilon() < 1e-3,
-    reason="the default epsilon is still negligible; the lead sets it in the method table",
-    strict=True,
-)
 def test_default_epsilon_differs_from_lrp_z_on_the_climate_network():
     test = xai4ess.data.load("climate").test
     model = xai4ess.models.load("climate")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _xarray
 from ..errors import InputShapeError
+from . import _xarray
 
 __all__ = ["Inputs", "read_inputs", "check_array"]
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import OptionError, UnsupportedModelError
 from ._occlusion import occlusion_map, patch_starts
 from ._targets import Target
-from ..errors import OptionError, UnsupportedModelError
 
 #: Samples per chunk (every method).
 CHUNK = 64
