@@ -112,6 +112,7 @@ RUBRIC: dict[str, Rubric] = {
     "ex-climate-ridge": Rubric(2),
     "ex-climate-mask": Rubric(2),
     "ex-climate-watch": Rubric(2),
+    "ex-climate-hole": Rubric(2),
     "ex-rf-by-hand": Rubric(2),
     "ex-rf-mcs": Rubric(
         3,
@@ -226,6 +227,13 @@ SEEDED_WRONG: dict[str, dict[str, str]] = {
     "ex-climate-watch": {
         "the region that warms most": "answer = 'Arctic'",
         "not a region": "answer = 'Atlantis'",
+    },
+    "ex-climate-hole": {
+        "LRP-z instead of the gradient": "c = np.abs(fidelity.composite(xai4ess.explain(model, "
+        "test.x[test.y >= 2071], 'lrp.z')))\n"
+        "hole = fidelity.box_mask(test.lat, test.lon, *xai4ess.exercises.WARMING_HOLE)\n"
+        "answer = np.mean([percentileofscore(c.ravel(), v) for v in c[hole]])",
+        "a share, not a percentile": "answer = 0.87",
     },
     "ex-rf-by-hand": {
         "off by one (forgot the 1)": "answer = 23",
