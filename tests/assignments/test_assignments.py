@@ -154,12 +154,6 @@ def test_hidden_test_uses_the_shipped_check():
 
 #: Chapter solutions that fail their own check on this branch (reported to the chapter's
 #: owner). The test still checks blank and wrong answers there and passes once fixed.
-KNOWN_BROKEN_REFERENCE = {
-    "ex-convection-fool": "the chapter's blob has small-scale texture 0.011 > 0.01 in "
-    "check_fooling_sample, so the solution fails its own check",
-}
-
-
 @pytest.fixture(scope="module")
 def selfchecks() -> dict[str, dict[str, dict[str, int]]]:
     """Every chapter's selfcheck (one kernel run each), two chapters at a time."""
@@ -175,19 +169,13 @@ def selfchecks() -> dict[str, dict[str, dict[str, int]]]:
 @pytest.mark.parametrize("md", WITH_EXERCISES, ids=lambda p: p.stem)
 def test_reference_full_wrong_less_blank_zero(selfchecks, md):
     table = selfchecks[md.stem]
-    broken = []
     for ex in assignments.exercises(md):
         row = table[ex.label]
         assert row["blank"] == 0, (ex.label, row)
         wrong = {k: v for k, v in row.items() if k.startswith("wrong: ")}
         assert len(wrong) == len(assignments.SEEDED_WRONG[ex.label]) >= 2, (ex.label, row)
         assert all(v < ex.rubric.points for v in wrong.values()), (ex.label, row)
-        if row["reference"] != ex.rubric.points and ex.label in KNOWN_BROKEN_REFERENCE:
-            broken.append(f"{ex.label}: {KNOWN_BROKEN_REFERENCE[ex.label]}")
-            continue
         assert row["reference"] == ex.rubric.points, (ex.label, row)
-    if broken:
-        pytest.xfail("; ".join(broken))
 
 
 def test_grade_a_folder_of_submissions_into_a_csv(tmp_path):
