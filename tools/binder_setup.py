@@ -1,0 +1,87 @@
+"""Configure a JupyterLab environment the way Binder runs the course (called by ``postBuild``).
+
+    python tools/binder_setup.py [--prefix PREFIX] [--kernel-python PYTHON]
+
+Writes into ``PREFIX`` (the environment that runs JupyterLab; on Binder
+``$NB_PYTHON_PREFIX``, by default this interpreter's ``sys.prefix``):
+
+- ``share/jupyter/lab/settings/overrides.json``: a chapter *source* (``.md``)
+  opens in JupyterLab's rendered, read-only **Markdown Preview**, never in the
+  text editor (whose autosave would rewrite it) and never as a Jupytext
+  notebook (which would show the solutions and rewrite the file's header).
+  Students work in the generated ``notebooks/*.ipynb`` instead. No news or
+  update checks (no network needed).
+- ``etc/jupyter/jupyter_server_config.d/xai4ess.json``: kernels that no tab is
+  connected to are shut down after ``CULL_IDLE`` seconds of idleness, so a
+  chapter left behind does not keep its ~0.7 GB while the next one runs.
+- ``share/jupyter/kernels/python3/kernel.json``: the course kernel (``PYTHON``,
+  default this interpreter) with ``MALLOC_ARENA_MAX=2`` (glibc keeps fewer
+  per-thread heaps: TensorFlow's thread pools otherwise hold on to freed memory)
+  and quiet TensorFlow logging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+CULL_IDLE = 300
+
+OVERRIDES = {
+    "@jupyterlab/docmanager-extension:plugin": {
+        "defaultViewers": {"markdown": "Markdown Preview"},
+    },
+    "@jupyterlab/apputils-extension:notification": {
+        "checkForUpdates": False,
+        "fetchNews": "false",
+    },
+}
+
+SERVER_CONFIG = {
+    "MappingKernelManager": {
+        "cull_idle_timeout": CULL_IDLE,
+        "cull_interval": 60,
+        "cull_connected": False,
+    },
+}
+
+KERNEL_ENV = {"MALLOC_ARENA_MAX": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def kernel_spec(python: str) -> dict:
+    """The kernel.json of the course kernel run by ``python``."""
+    return {
+        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "env": dict(KERNEL_ENV),
+        "metadata": {"debugger": True},
+    }
+
+
+def configure(prefix: Path, kernel_python: str) -> list[Path]:
+    """Write the three files into ``prefix``; return their paths."""
+    files = {
+        prefix / "share/jupyter/lab/settings/overrides.json": OVERRIDES,
+        prefix / "etc/jupyter/jupyter_server_config.d/xai4ess.json": SERVER_CONFIG,
+        prefix / "share/jupyter/kernels/python3/kernel.json": kernel_spec(kernel_python),
+    }
+    for path, content in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content, indent=2) + "\n")
+    return list(files)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--prefix", type=Path, default=Path(sys.prefix))
+    parser.add_argument("--kernel-python", default=sys.executable)
+    args = parser.parse_args(argv)
+    for path in configure(args.prefix, args.kernel_python):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
