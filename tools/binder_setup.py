@@ -16,8 +16,10 @@ Writes into ``PREFIX`` (the environment that runs JupyterLab; on Binder
   chapter left behind does not keep its ~0.7 GB while the next one runs.
 - ``share/jupyter/kernels/python3/kernel.json``: the course kernel (``PYTHON``,
   default this interpreter) with ``MALLOC_ARENA_MAX=2`` (glibc keeps fewer
-  per-thread heaps: TensorFlow's thread pools otherwise hold on to freed memory)
-  and quiet TensorFlow logging.
+  per-thread heaps: TensorFlow's thread pools otherwise hold on to freed memory),
+  large blocks (>= 128 kB) mapped and returned to the system when freed
+  (``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_``; chapter 2's live peak
+  1.25 -> 1.21 GB) and quiet TensorFlow logging.
 """
 
 from __future__ import annotations
@@ -47,7 +49,12 @@ SERVER_CONFIG = {
     },
 }
 
-KERNEL_ENV = {"MALLOC_ARENA_MAX": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+KERNEL_ENV = {
+    "MALLOC_ARENA_MAX": "2",
+    "MALLOC_MMAP_THRESHOLD_": "131072",
+    "MALLOC_TRIM_THRESHOLD_": "131072",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
 
 
 def kernel_spec(python: str) -> dict:

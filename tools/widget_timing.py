@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +112,13 @@ def run() -> list[dict]:
     nb = notebook()
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {}}).execute()
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {}})
+    client.on_cell_executed = lambda cell, cell_index, **_: print(
+        f"[{time.strftime('%H:%M:%S')}] cell {cell_index} done: {cell.source[:60]!r}",
+        file=sys.stderr,
+        flush=True,
+    )
+    client.execute()
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     return json.loads(text.strip().splitlines()[-1])
 
