@@ -211,7 +211,7 @@ def launch_links(html: str) -> dict[str, str]:
     """``{"Binder": url, "Colab": url}`` from a built page's launch menu."""
     links = {}
     for href, text in re.findall(
-        r'<a href="([^"]+)"[^>]*>.*?btn__text-container">(\w+)<', html, re.S
+        r'<a href="([^"]+)"[^>]*>(?:(?!</a>).)*?btn__text-container">(\w+)<', html, re.S
     ):
         links[text] = href.replace("&amp;", "&")
     return links

@@ -168,7 +168,7 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page():
+def browser():
     from playwright.sync_api import sync_playwright
 
     executable = chromium.find()
@@ -176,9 +176,16 @@ def page():
         pytest.fail(chromium.MISSING.format(python=sys.executable))
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=executable, args=chromium.ARGS, headless=True)
-        context = b.new_context(viewport={"width": 1400, "height": 1000})
-        yield context.new_page()
+        yield b
         b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser per chapter, as a student opening one launch link."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
 
 
 def launch_path(stem: str) -> str:
@@ -217,8 +224,9 @@ STATE = """() => {
 
 
 def open_notebook(page, lab: Lab, stem: str):
-    page.goto(f"{lab.base}/{launch_path(stem)}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
+    # ?reset: a clean workspace (Binder starts with one; here earlier chapters would reopen)
+    page.goto(f"{lab.base}/{launch_path(stem)}?reset")
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell", timeout=120_000)
     page.wait_for_function(
         "() => !!document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)"
         ' .jp-Notebook-ExecutionIndicator[data-status="idle"]\')'
@@ -300,7 +308,16 @@ def test_chapter_opens_as_student_notebook(lab, page, md: Path):
     text = page.evaluate(NOTEBOOK_TEXT)
     nb = student.student_notebook(md)
     titles = re.findall(r"^### (Exercise \d+.*)$", "\n".join(c.source for c in nb.cells), re.M)
-    headings = page.locator(".jp-RenderedMarkdown h3").all_inner_texts()
+    try:  # markdown cells render (and MathJax typesets) a moment after the notebook opens
+        page.wait_for_function(
+            """n => Array.from(document.querySelectorAll('.jp-RenderedMarkdown h3'))
+                .filter(h => h.offsetParent && h.innerText.startsWith('Exercise')).length >= n""",
+            arg=len(titles),
+            timeout=60_000,
+        )
+    except Exception:  # noqa: BLE001 - the assertion below says what is missing
+        pass
+    headings = page.locator(".jp-NotebookPanel:visible .jp-RenderedMarkdown h3").all_inner_texts()
     for title in titles:
         plain = re.sub(r"[`*]", "", title)
         assert any(plain in h for h in headings), f"{stem}: heading {plain!r} not rendered"
@@ -345,8 +362,8 @@ def test_chapter_opens_as_student_notebook(lab, page, md: Path):
 def test_chapter_source_opens_rendered_not_in_editor(lab, page):
     """A chapter's .md (the old launch target) opens as a read-only preview: autosave cannot
     rewrite it and no solution is offered as a notebook."""
-    page.goto(f"{lab.base}/lab/tree/chapters/{CHAPTERS[1].name}")
-    page.wait_for_selector(".jp-RenderedMarkdown h1", timeout=120_000)
+    page.goto(f"{lab.base}/lab/tree/chapters/{CHAPTERS[1].name}?reset")
+    page.wait_for_selector(".jp-MainAreaWidget:visible .jp-RenderedMarkdown h1", timeout=120_000)
     assert page.locator(".jp-FileEditor:visible").count() == 0
     before = (lab.work / "chapters" / CHAPTERS[1].name).read_text()
     time.sleep(3)
