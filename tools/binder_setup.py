@@ -11,7 +11,8 @@ Writes into ``PREFIX`` (the environment that runs JupyterLab; on Binder
   notebook (which would show the solutions and rewrite the file's header).
   Students work in the generated ``notebooks/*.ipynb`` instead. No news or
   update checks (no network needed).
-- ``etc/jupyter/jupyter_server_config.d/xai4ess.json``: kernels that no tab is
+- ``etc/jupyter/jupyter_server_config.json`` (merged into an existing one; the
+  server reads ``jupyter_server_config.d/`` only to enable extensions): kernels that no tab is
   connected to are shut down after ``CULL_IDLE`` seconds of idleness, so a
   chapter left behind does not keep its ~0.7 GB while the next one runs.
 - ``share/jupyter/kernels/python3/kernel.json``: the course kernel (``PYTHON``,
@@ -68,11 +69,31 @@ def kernel_spec(python: str) -> dict:
     }
 
 
+def _merge(path: Path, content: dict) -> dict:
+    """``content`` merged (one level per section) into the JSON already at ``path``."""
+    old = json.loads(path.read_text()) if path.exists() else {}
+    for section, values in content.items():
+        old[section] = {**old.get(section, {}), **values}
+    return old
+
+
 def configure(prefix: Path, kernel_python: str) -> list[Path]:
-    """Write the three files into ``prefix``; return their paths."""
+    """Write the three files into ``prefix``; return their paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> paths = configure(d, "/usr/bin/python3")
+    >>> json.loads(paths[1].read_text())["MappingKernelManager"]["cull_idle_timeout"]
+    300
+    """
+    server = prefix / "etc/jupyter/jupyter_server_config.json"
     files = {
-        prefix / "share/jupyter/lab/settings/overrides.json": OVERRIDES,
-        prefix / "etc/jupyter/jupyter_server_config.d/xai4ess.json": SERVER_CONFIG,
+        prefix / "share/jupyter/lab/settings/overrides.json": _merge(
+            prefix / "share/jupyter/lab/settings/overrides.json", OVERRIDES
+        ),
+        server: _merge(server, SERVER_CONFIG),
         prefix / "share/jupyter/kernels/python3/kernel.json": kernel_spec(kernel_python),
     }
     for path, content in files.items():
