@@ -229,7 +229,7 @@ class _Converter:
         stem = Path(target).name.removesuffix(".md").removesuffix(".ipynb")
         if stem in self.titles:
             return f"[{label or self.titles[stem]}]({stem}.ipynb)"
-        return label or {"references": "the references"}.get(stem, stem.replace("_", " "))
+        return label or {"references": "references"}.get(stem, stem.replace("_", " "))
 
     def role(self, m: re.Match) -> str:
         role, text = m["role"], m["text"]
@@ -415,7 +415,7 @@ def student_notebook(md: Path, text: str | None = None):
             cells.append(nbformat.v4.new_raw_cell(cell.source))
     if conv.cited:
         refs = "\n".join(f"- {conv.bib[k]['full']}" for k in sorted(conv.cited))
-        cells.append(nbformat.v4.new_markdown_cell("## References\n\n" + refs))
+        cells.append(nbformat.v4.new_markdown_cell("## Full references\n\n" + refs))
     for i, cell in enumerate(cells):
         cell["id"] = _cell_id(md.name, i)
     nb = nbformat.v4.new_notebook(cells=cells)

@@ -133,7 +133,7 @@ def test_citations_are_text(notebooks):
     nb = notebooks["02_clever_hans"]
     text = _notebook_text(nb, "markdown")
     assert f"{bib['lapuschkin2019']['short']} (2019)" in text
-    assert "## References" in nb.cells[-1].source
+    assert "## Full references" in nb.cells[-1].source
 
 
 def test_conversion_examples():
