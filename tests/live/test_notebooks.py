@@ -347,9 +347,9 @@ def test_chapter_opens_as_student_notebook(lab, page, md: Path):
             demos.append(r)
         result["demos"] = demos
         # the picture for the README: the first exercise, its answer and check cells
-        page.locator(".jp-NotebookPanel:visible .jp-RenderedMarkdown h3").first.evaluate(
-            "h => h.scrollIntoView({block: 'start'})"
-        )
+        page.locator(
+            ".jp-NotebookPanel:visible .jp-RenderedMarkdown h3", has_text="Exercise 1"
+        ).first.evaluate("h => h.scrollIntoView({block: 'start'})")
         time.sleep(1)
         page.screenshot(path=str(ARTIFACTS / f"{stem}.png"))
     time.sleep(1)
