@@ -20,7 +20,7 @@ Writes into ``PREFIX`` (the environment that runs JupyterLab; on Binder
   per-thread heaps: TensorFlow's thread pools otherwise hold on to freed memory),
   large blocks (>= 128 kB) mapped and returned to the system when freed
   (``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_``; chapter 2's live peak
-  1.25 -> 1.21 GB) and quiet TensorFlow logging.
+  1.25 -> 1.21 GB). TensorFlow's log level is left to ``xai4ess`` (it sets 3).
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ KERNEL_ENV = {
     "MALLOC_ARENA_MAX": "2",
     "MALLOC_MMAP_THRESHOLD_": "131072",
     "MALLOC_TRIM_THRESHOLD_": "131072",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
 }
 
 
