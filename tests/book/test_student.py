@@ -48,7 +48,7 @@ def test_stripping_removes_the_solutions():
 
 @pytest.fixture(scope="session")
 def student_build(built_book) -> Path:  # after the main build, so the cache is warm
-    student.main()
+    student.main([])
     return student.OUT
 
 
