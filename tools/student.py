@@ -44,6 +44,7 @@ COPY = [
     "_ext",
     "images",
     "chapters",
+    "notebooks",  # the launch buttons (_ext/xai4ess_launch.py) point at these
 ]
 
 _FENCE = r"(?P<fence>`{3,}|:{3,})"
