@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BOOK_FLAGS ?= -W --keep-going
 
-.PHONY: help venv book book-clean student test unit lint format benchmark data-verify clean
+.PHONY: help venv book book-clean student notebooks browser live-env test unit lint format benchmark data-verify clean
 
 help:
 	@echo "make book     create .venv, install the pinned stack, execute every chapter, build _build/html"
 	@echo "make test     the same set-up, then the whole test suite (unit, chapters, book, browser)"
 	@echo "make student  the student site (_build/student) and student notebooks, without solutions"
+	@echo "make notebooks  regenerate notebooks/ (the student notebooks the launch buttons open)"
 	@echo "make lint     ruff check and format check"
 	@echo "make benchmark  measure chapter time/memory, build time and explain costs"
 
@@ -38,7 +39,26 @@ book-clean: $(STAMP)
 student: $(STAMP)
 	$(BIN)/python tools/student.py
 
-test: $(STAMP)
+notebooks: $(STAMP)
+	$(BIN)/python tools/student.py --notebooks notebooks
+
+# Headless Chromium for tests/browser and tests/live: found, or installed (apt as root or
+# with sudo, else Playwright's download); fails with one line saying what to install.
+browser: $(STAMP)
+	$(BIN)/python tools/browser.py ensure
+
+# JupyterLab configured as on Binder (postBuild), in its own venv, for tests/live.
+LIVE := .venv-live
+$(LIVE)/.installed: $(STAMP) tests/live/requirements.txt postBuild tools/binder_setup.py
+	test -x $(LIVE)/bin/python || $(PYTHON) -m venv $(LIVE)
+	$(LIVE)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(LIVE)/bin/python -m pip install --quiet -c constraints.txt -r tests/live/requirements.txt
+	KERNEL_PYTHON=$(abspath $(BIN)/python) LAB_PREFIX=$(abspath $(LIVE)) ./postBuild
+	touch $@
+
+live-env: $(LIVE)/.installed
+
+test: $(STAMP) browser live-env
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)

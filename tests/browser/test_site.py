@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import shutil
+import sys
 import threading
 from pathlib import Path
 
@@ -21,16 +21,10 @@ import yaml
 from ..book.conftest import ROOT
 from ..book.test_build import toc_files
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT / "tools"))
+import browser as chromium  # noqa: E402  (tools/browser.py: found or installed by `make browser`)
+
+ARGS = chromium.ARGS
 SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 
 pytestmark = pytest.mark.browser
@@ -80,8 +74,11 @@ def server(built_book: Path):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    executable = chromium.find()
+    if executable is None:  # no silent skip: say what to install
+        pytest.fail(chromium.MISSING.format(python=sys.executable))
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        b = p.chromium.launch(executable_path=executable, args=ARGS, headless=True)
         yield b
         b.close()
 

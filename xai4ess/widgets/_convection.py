@@ -189,9 +189,10 @@ def convection_explorer(
     models = _resolve(models)
     ds = _test_set()
     kinds = ds.attrs["kinds"]
+    present = sorted({int(k) for k in ds.kind})  # scene types without test samples are left out
     kind = widgets.Dropdown(
-        options=[("any", -1)] + [(k, i) for i, k in enumerate(kinds)],
-        value=3,
+        options=[("any", -1)] + [(kinds[i], i) for i in present],
+        value=3 if 3 in present else -1,
         description="scene type",
     )
     sample = widgets.Dropdown(description="sample")
@@ -204,18 +205,26 @@ def convection_explorer(
         idx = np.arange(len(ds)) if k < 0 else np.flatnonzero(ds.kind == k)
         return [(f"#{i} ({kinds[ds.kind[i]]})", int(i)) for i in idx]
 
+    state = {"hold": False}
+
     def redraw(*_):
-        if sample.value is None:
+        if sample.value is None or state["hold"]:
             return
+        convection_figure(sample.value, frame.value, models=models, method=method)
         with out:
-            out.clear_output(wait=True)
-            convection_figure(sample.value, frame.value, models=models, method=method)
+            out.clear_output(wait=True)  # replace the figure: plots never stack
             plt.show()
 
     def on_kind(change):
+        # new options, then one redraw (setting the options alone would redraw too)
         opts = samples_of(change["new"])
-        sample.options = opts
-        sample.value = opts[0][1] if opts else None
+        state["hold"] = True
+        try:
+            sample.options = opts
+            sample.value = opts[0][1] if opts else None
+        finally:
+            state["hold"] = False
+        redraw()
 
     kind.observe(on_kind, names="value")
     sample.observe(redraw, names="value")

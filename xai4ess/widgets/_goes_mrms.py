@@ -365,25 +365,32 @@ def goes_mrms_demo(
     h, w = data.y.shape[1:3]
     est = model.predict(goes_mrms_inputs(data[scene]), verbose=0)[0, ..., 0]
     r0, c0 = _default_pixel(est)
-    scene_w = widgets.IntSlider(value=scene, min=0, max=len(data) - 1, description="scene")
-    row_w = widgets.IntSlider(value=r0, min=0, max=h - 1, description="row")
-    col_w = widgets.IntSlider(value=c0, min=0, max=w - 1, description="column")
+    # continuous_update=False: sliders send one value on release (no redraws while dragging)
+    scene_w = widgets.IntSlider(
+        value=scene, min=0, max=len(data) - 1, description="scene", continuous_update=False
+    )
+    row_w = widgets.IntSlider(
+        value=r0, min=0, max=h - 1, description="row", continuous_update=False
+    )
+    col_w = widgets.IntSlider(
+        value=c0, min=0, max=w - 1, description="column", continuous_update=False
+    )
     method_w = widgets.Dropdown(
         options=list(dict.fromkeys([method, *methods])), value=method, description="method"
     )
     out = widgets.Output()
 
-    def draw(scene, row, col, method):
+    def draw(*_):
+        goes_mrms_demo_figure(model, data, scene_w.value, row_w.value, col_w.value, method_w.value)
         with out:
-            out.clear_output(wait=True)
-            goes_mrms_demo_figure(model, data, scene, row, col, method)
+            out.clear_output(wait=True)  # replace the figure: plots never stack
             plt.show()
 
-    ui = widgets.interactive_output(
-        draw, {"scene": scene_w, "row": row_w, "col": col_w, "method": method_w}
-    )
+    for control in (scene_w, row_w, col_w, method_w):
+        control.observe(draw, names="value")
+    draw()
     controls = widgets.HBox([widgets.VBox([scene_w, method_w]), widgets.VBox([row_w, col_w])])
-    return widgets.VBox([controls, out, ui])
+    return widgets.VBox([controls, out])
 
 
 def goes_mrms_composite(a: np.ndarray, examples: np.ndarray, half: int = 28) -> np.ndarray:

@@ -247,7 +247,14 @@ def hans_demo(
     from ..plot import RELEVANCE_CMAP, new_figure, relevance_norm
 
     ds = _test_set()
-    scene = w.IntSlider(value=int(index), min=0, max=len(ds) - 1, description="scene")
+    # continuous_update=False: a drag sends one value, on release (no redraws while dragging)
+    scene = w.IntSlider(
+        value=int(index),
+        min=0,
+        max=len(ds) - 1,
+        description="scene",
+        continuous_update=False,
+    )
     if isinstance(models, Mapping):
         nets = dict(models)
     else:
@@ -257,18 +264,24 @@ def hans_demo(
     method_box = w.Dropdown(options=list(methods), value=methods[0], description="method")
     tag_box = w.Checkbox(value=bool(ds.has_tag[int(index)]), description="tag")
     pole_box = w.Checkbox(value=bool(ds.has_pole[int(index)]), description="poles")
+    out = w.Output()
+    state = {"hold": False}
+    cache: dict = {}
 
-    def reset_toggles(change):
-        tag_box.value = bool(ds.has_tag[change["new"]])
-        pole_box.value = bool(ds.has_pole[change["new"]])
+    def compute(scene_i, model_name, method, tag, poles):
+        key = (scene_i, model_name, method, tag, poles)
+        if key not in cache:
+            s = _scene(scene_i, tag, poles)
+            net = nets[model_name]
+            p = float(net(s.x, training=False).numpy()[0, 1])
+            cache[key] = (s, p, _explain_one(net, s.x, method)[0])
+        return cache[key]
 
-    scene.observe(reset_toggles, names="value")
-
-    def draw(scene_i, model_name, method, tag, poles):
-        s = _scene(scene_i, tag, poles)
-        net = nets[model_name]
-        p = float(net(s.x, training=False).numpy()[0, 1])
-        r = _explain_one(net, s.x, method)[0]
+    def draw(*_):
+        if state["hold"]:
+            return
+        model_name, method = model_box.value, method_box.value
+        s, p, r = compute(scene.value, model_name, method, tag_box.value, pole_box.value)
         fig, axes = new_figure(1, 3, figsize=(9.5, 3.2))
         ax = axes[0, 0]
         ax.imshow(s.x[0])
@@ -285,18 +298,23 @@ def hans_demo(
         ax.set_xlim(0, 1)
         ax.set_xlabel("predicted probability")
         ax.set_title(f"{model_name} model")
-        plt.show()
+        with out:
+            out.clear_output(wait=True)  # replace the figure: plots never stack
+            plt.show()
 
-    # interactive_output clears its output area before each redraw, so plots never stack
-    out = w.interactive_output(
-        draw,
-        {
-            "scene_i": scene,
-            "model_name": model_box,
-            "method": method_box,
-            "tag": tag_box,
-            "poles": pole_box,
-        },
-    )
+    def on_scene(change):
+        # a new scene shows its own tag/poles: set both toggles, then draw once (not 3 times)
+        state["hold"] = True
+        try:
+            tag_box.value = bool(ds.has_tag[change["new"]])
+            pole_box.value = bool(ds.has_pole[change["new"]])
+        finally:
+            state["hold"] = False
+        draw()
+
+    scene.observe(on_scene, names="value")
+    for box in (model_box, method_box, tag_box, pole_box):
+        box.observe(draw, names="value")
+    draw()
     controls = w.VBox([w.HBox([scene, model_box]), w.HBox([method_box, tag_box, pole_box])])
     return w.VBox([controls, out])

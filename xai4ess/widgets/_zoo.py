@@ -158,13 +158,17 @@ def alpha_demo(
 
     x = np.asarray(x, dtype=np.float32)
     cache: dict = {}
-    image = widgets.IntSlider(value=0, min=0, max=len(x) - 1, description="image")
+    # continuous_update=False: sliders send one value on release (no redraws while dragging)
+    image = widgets.IntSlider(
+        value=0, min=0, max=len(x) - 1, description="image", continuous_update=False
+    )
     method = widgets.Dropdown(options=list(methods), value=methods[0], description="method")
     alpha = widgets.SelectionSlider(
         options=[float(a) for a in alphas],
         value=float(alphas[0]),
         description="α (β = α − 1)",
         style={"description_width": "initial"},
+        continuous_update=False,
     )
     out = widgets.Output()
 
