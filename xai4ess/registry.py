@@ -101,6 +101,12 @@ RECIPES: dict[str, Recipe] = _recipes(
         "Synthetic annual-mean temperature maps, forced signal plus variability",
     ),
     Recipe(
+        "additive",
+        "dataset",
+        "xai4ess.data._additive:write_shipped",
+        "Additive benchmark with exact attribution (Mamalakis et al. 2022 style)",
+    ),
+    Recipe(
         "model:horses",
         "weights",
         "xai4ess.models._horses:write_shipped",
