@@ -130,6 +130,18 @@ RECIPES: dict[str, Recipe] = _recipes(
         "xai4ess.models._climate:write_shipped",
         "Dense year-from-map network with ridge penalty",
     ),
+    Recipe(
+        "model:additive",
+        "weights",
+        "xai4ess.models._additive:write_shipped",
+        "Dense and 1x1-CNN networks on the additive benchmark, seed 0 and seeds 1-5",
+    ),
+    Recipe(
+        "results:trust",
+        "results",
+        "xai4ess.evaluate._sweep:write_shipped",
+        "Precomputed method scores and metric sweeps of the chapter 'Can you trust a heatmap?'",
+    ),
 )
 
 

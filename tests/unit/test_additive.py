@@ -100,3 +100,17 @@ def test_shipped_split_identity_and_regeneration(tmp_path):
     assert (tmp_path / "additive.npz").read_bytes() == (
         registry.data_dir() / "additive.npz"
     ).read_bytes()
+
+
+def test_shipped_networks_fit_the_benchmark():
+    from xai4ess.models import _additive as arch
+
+    _, test = xai4ess.data.load("additive")
+    dense = xai4ess.models.load("additive")
+    assert arch.r2(dense, test) >= 0.99
+    assert arch.r2(xai4ess.models.load("additive_cnn"), test) >= 0.99
+    seeds = [arch.r2(xai4ess.models.load(f"additive_s{s}"), test[:500]) for s in arch.SEEDS]
+    assert min(seeds) >= 0.985
+    assert len(arch.names()) == 12 and set(arch.names()) <= set(xai4ess.models.names())
+    with pytest.raises(KeyError, match="unknown"):
+        xai4ess.models.load("additive_s9x")
