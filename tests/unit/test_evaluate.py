@@ -202,7 +202,7 @@ def test_kendall_matches_scipy_with_ties_and_bootstrap():
     assert rev["tau"] == -1.0
     flipped = evaluate.bootstrap_kendall(-truth, truth, n_boot=50, sign=-1)
     assert flipped["tau"] == 1.0
-    assert evaluate.ranking([0.2, 0.9, 0.5], ["a", "b", "c"]) == ["b", "c", "a"]
+    assert evaluate.rank_methods([0.2, 0.9, 0.5], ["a", "b", "c"]) == ["b", "c", "a"]
 
 
 def test_cascading_randomisation_restores_weights_and_decorrelates(keras):

@@ -33,7 +33,7 @@ from .faithfulness import (
     insertion_curve,
 )
 from .randomisation import cascading_randomisation, chance_similarity, similarity
-from .ranking import bootstrap_kendall, kendall_tau, ranking
+from .ranking import bootstrap_kendall, kendall_tau, rank_methods
 from .robustness import max_sensitivity
 from .truth import chance_correlation, summarise, truth_correlation
 
@@ -53,5 +53,5 @@ __all__ = [
     "max_sensitivity",
     "kendall_tau",
     "bootstrap_kendall",
-    "ranking",
+    "rank_methods",
 ]

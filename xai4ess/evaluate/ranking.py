@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["kendall_tau", "ranking", "bootstrap_kendall"]
+__all__ = ["kendall_tau", "rank_methods", "bootstrap_kendall"]
 
 
 def kendall_tau(a, b) -> float:
@@ -29,7 +29,7 @@ def kendall_tau(a, b) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def ranking(scores, names, higher_is_better: bool = True) -> list[str]:
+def rank_methods(scores, names, higher_is_better: bool = True) -> list[str]:
     """Names ordered from best to worst by ``scores``."""
     s = np.asarray(scores, dtype=np.float64)
     order = np.argsort(-s if higher_is_better else s, kind="mergesort")
