@@ -114,3 +114,19 @@ def test_shipped_networks_fit_the_benchmark():
     assert len(arch.names()) == 12 and set(arch.names()) <= set(xai4ess.models.names())
     with pytest.raises(KeyError, match="unknown"):
         xai4ess.models.load("additive_s9x")
+
+
+def test_kelvin_encoding_gives_the_same_predictions():
+    from xai4ess.evaluate import _sweep
+
+    _, test = xai4ess.data.load("additive")
+    model = xai4ess.models.load("additive")
+    clim = _sweep.climatology(test.lat, len(test.lon))
+    x = test.x[:64]
+    kelvin = _sweep.absolute_model(model, clim)
+    p0 = model(x, training=False).numpy()
+    p1 = kelvin(clim[None] + np.float32(_sweep.SCALE_K) * x, training=False).numpy()
+    assert np.abs(p0 - p1).max() < 1e-3 * np.abs(p0).max()
+    assert np.array_equal(
+        model.get_layer("dense_b").get_weights()[0], kelvin.get_layer("dense_b").get_weights()[0]
+    )
