@@ -2,7 +2,9 @@
 
 Every method of ``xai4ess.methods()`` that runs on the additive benchmark's networks is
 scored against the exact truth for the seed-0 network and its five retrained seeds (both
-architectures), the proxy metrics are computed for the seed-0 networks, and everything
+architectures), the proxy metrics are computed for the seed-0 networks and, as a second
+dataset with a (weaker) truth, for the de-confounded horse classifier against the horse
+masks; everything
 is written to ``data/results/trust.npz`` through the registry
 (``python -m xai4ess data regenerate results:trust``). Heavy (minutes), so the chapter
 only reads the file.
