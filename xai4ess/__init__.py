@@ -42,6 +42,7 @@ __all__ = [
     "sanity",
     "strategies",
     "fidelity",
+    "evaluate",
     "DataFileError",
     "InputShapeError",
     "ReceptiveFieldError",
@@ -64,6 +65,7 @@ _SUBMODULES = {
     "sanity",
     "strategies",
     "fidelity",
+    "evaluate",
 }
 _FUNCTIONS = {"explain": "xai4ess.attribution", "methods": "xai4ess.attribution"}
 

@@ -101,6 +101,12 @@ RECIPES: dict[str, Recipe] = _recipes(
         "Synthetic annual-mean temperature maps, forced signal plus variability",
     ),
     Recipe(
+        "additive",
+        "dataset",
+        "xai4ess.data._additive:write_shipped",
+        "Additive benchmark with exact attribution (Mamalakis et al. 2022 style)",
+    ),
+    Recipe(
         "model:horses",
         "weights",
         "xai4ess.models._horses:write_shipped",
@@ -123,6 +129,18 @@ RECIPES: dict[str, Recipe] = _recipes(
         "weights",
         "xai4ess.models._climate:write_shipped",
         "Dense year-from-map network with ridge penalty",
+    ),
+    Recipe(
+        "model:additive",
+        "weights",
+        "xai4ess.models._additive:write_shipped",
+        "Dense and 1x1-CNN networks on the additive benchmark, seed 0 and seeds 1-5",
+    ),
+    Recipe(
+        "results:trust",
+        "results",
+        "xai4ess.evaluate._sweep:write_shipped",
+        "Precomputed method scores and metric sweeps of the chapter 'Can you trust a heatmap?'",
     ),
 )
 

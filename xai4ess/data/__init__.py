@@ -9,6 +9,7 @@ file's SHA-256 first.
 ``convection``     GOES-16-like 5-frame sequences, convective or not
 ``goes_mrms``      GOES C07/C09/C13/GLM scenes and MRMS-like reflectivity
 ``climate``        annual-mean temperature maps, forced trend plus noise
+``additive``       correlated fields, additive response, exact attribution
 =================  =====================================================
 
 Examples
@@ -42,6 +43,7 @@ __all__ = [
     "HORSES_CONFOUNDED",
     "HORSES_BALANCED",
     "convection_io",
+    "additive",
 ]
 
 # Generator modules are private (``_horses``) so that the public name
@@ -51,6 +53,7 @@ _GENERATORS = {
     "convection": "xai4ess.data._convection",
     "goes_mrms": "xai4ess.data._goes_mrms",
     "climate": "xai4ess.data._climate",
+    "additive": "xai4ess.data._additive",
 }
 
 
@@ -81,7 +84,10 @@ def load(name: str) -> Split:
     if name not in _GENERATORS:
         raise KeyError(f"unknown dataset {name!r}; available: {names()}")
     split = split_from_arrays(registry.load_npz(f"{name}.npz"))
-    return Split(_unpack(split.train), _unpack(split.test))
+    split = Split(_unpack(split.train), _unpack(split.test))
+    # A generator may rebuild derived fields exactly from the stored ones (``complete``).
+    complete = getattr(importlib.import_module(_GENERATORS[name]), "complete", None)
+    return complete(split) if complete else split
 
 
 def _unpack(ds: Dataset) -> Dataset:

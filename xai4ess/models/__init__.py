@@ -13,6 +13,9 @@ loading never executes code from a file.
 ``climate``                   dense network: year from a temperature map
 ``climate_ridge_weak``        the same with a weak ridge penalty (0.001)
 ``climate_ridge_strong``      the same with a strong ridge penalty (1.0)
+``additive``                  dense network on the additive benchmark
+``additive_cnn``              1x1-convolution CNN on the additive benchmark
+``additive[_cnn]_s1`` ... s5  the same, retrained with seeds 1-5
 ============================  ===============================================
 
 Examples
@@ -59,6 +62,13 @@ _MODULES = {
     "climate": "xai4ess.models._climate",
     "climate_ridge_weak": "xai4ess.models._climate",
     "climate_ridge_strong": "xai4ess.models._climate",
+    "additive": "xai4ess.models._additive",
+    "additive_cnn": "xai4ess.models._additive",
+    **{
+        f"{a}_s{s}": "xai4ess.models._additive"
+        for a in ("additive", "additive_cnn")
+        for s in range(1, 6)
+    },
 }
 
 
