@@ -113,6 +113,8 @@ RUBRIC: dict[str, Rubric] = {
     "ex-climate-mask": Rubric(2),
     "ex-climate-watch": Rubric(2),
     "ex-climate-hole": Rubric(2),
+    "ex-trust-ranking": Rubric(2),
+    "ex-trust-baseline": Rubric(2),
     "ex-rf-by-hand": Rubric(2),
     "ex-rf-mcs": Rubric(
         3,
@@ -227,6 +229,16 @@ SEEDED_WRONG: dict[str, dict[str, str]] = {
     "ex-climate-watch": {
         "the region that warms most": "answer = 'Arctic'",
         "not a region": "answer = 'Atlantis'",
+    },
+    "ex-trust-ranking": {
+        "alphabetical": "answer = sorted(FOUR)",
+        "worst first": "answer = sorted(FOUR, key=lambda m: scores4[m])",
+    },
+    "ex-trust-baseline": {
+        "zero everywhere": "choice = {'sst_kelvin': 'zero', 'sst_standardised_anomaly': 'zero', "
+        "'sst_minmax_0_1': 'zero'}",
+        "sample mean": "choice = {'sst_kelvin': 'sample_mean', "
+        "'sst_standardised_anomaly': 'sample_mean', 'sst_minmax_0_1': 'sample_mean'}",
     },
     "ex-climate-hole": {
         "LRP-z instead of the gradient": "c = np.abs(fidelity.composite(xai4ess.explain(model, "
