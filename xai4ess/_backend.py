@@ -4,15 +4,18 @@ iNNvestigate 2.1 needs TensorFlow graph mode; tf-explain and the students'
 training loops need eager mode. We keep eager execution on and give every
 iNNvestigate analyzer a private ``tf.Graph``:
 
-1. a clone of the user's model is rebuilt from its config inside the graph,
+1. a clone of the user's model is rebuilt node by node inside the graph, every
+   layer under a private name (``xai4ess_<n>``), so neither Keras' global name
+   counters nor the user's layer names can collide; BatchNormalization is folded
+   into the preceding affine layer (or becomes an exact diagonal 1x1 layer), ReLU
+   layers become ``Activation("relu")``, nested models are flattened, and the
+   inputs accept any batch size,
 2. the analyzer is built on the clone there, and its output tensors are
    evaluated with a ``tf.compat.v1.Session`` that belongs to that graph,
-3. before each call the user's current weights are assigned to the clone, so a
-   cached analyzer never serves stale weights,
+3. before each call the clone reads the user's current weights, so a cached
+   analyzer never serves stale weights,
 4. afterwards the Keras class bases that graph mode swapped (Keras 2.14 swaps
-   v1/v2 base classes when a layer is created in graph mode) are restored, and
-   Keras' per-graph layer-name counters are seeded so the names the analyzer
-   creates never collide with the clone's.
+   v1/v2 base classes when a layer is created in graph mode) are restored.
 
 This leans on private Keras internals and is only acceptable with exact pins;
 ``tests/unit/test_explain_reference.py`` compares it with iNNvestigate run in a
