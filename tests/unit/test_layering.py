@@ -89,6 +89,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("xai4ess.registry", "xai4ess.models._convection:write_shipped"): "recipe strings (issue 15)",
     ("xai4ess.registry", "xai4ess.models._goes_mrms:write_shipped"): "recipe strings (issue 15)",
     ("xai4ess.registry", "xai4ess.models._climate:write_shipped"): "recipe strings (issue 15)",
+    ("xai4ess.registry", "xai4ess.data._additive:write_shipped"): "recipe strings (issue 15)",
+    ("xai4ess.registry", "xai4ess.models._additive:write_shipped"): "recipe strings (issue 15)",
+    ("xai4ess.registry", "xai4ess.evaluate._sweep:write_shipped"): "recipe strings (issue 15)",
 }
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 import xai4ess
 from xai4ess import sanity
 from xai4ess._env import tensorflow
+from xai4ess.attribution import LRP_EPSILON
 
 tf = tensorflow()
 keras = tf.keras
@@ -76,7 +77,7 @@ def test_conventions_agree_and_conserve(alpha):
     "method, rule",
     [
         ("lrp.z", {"rule": "z"}),
-        ("lrp.epsilon", {"rule": "epsilon", "epsilon": 1e-7}),
+        ("lrp.epsilon", {"rule": "epsilon", "epsilon": LRP_EPSILON}),
         ("lrp.alpha_1_beta_0", {"rule": "alpha_beta", "alpha": 1, "beta": 0}),
         ("lrp.alpha_2_beta_1", {"rule": "alpha_beta", "alpha": 2, "beta": 1}),
     ],

@@ -290,6 +290,12 @@ def run_tfx_smoothgrad(job: Job, samples=16, noise=0.1, seed=0) -> list:
             f"classifier ending in softmax; model {job.model.name!r} has none. Use 'smoothgrad' "
             "(iNNvestigate) instead."
         )
+    if len(job.out_shape) != 2:
+        raise UnsupportedModelError(
+            f"method 'tfx.smoothgrad' needs a classifier with outputs (N, classes); model "
+            f"{job.model.name!r} outputs {tuple(job.out_shape)}. Use 'smoothgrad' (iNNvestigate), "
+            "which explains an output pixel or a region."
+        )
     if job.target.weights is not None:
         raise UnsupportedModelError(
             "method 'tfx.smoothgrad' explains log p(class) and takes class targets only; for "

@@ -84,7 +84,6 @@ def _safe_explain(model, x, method, **options):
 def run(log=print) -> dict[str, np.ndarray]:
     """Compute every number of the chapter (minutes on 2 cores)."""
     from .. import data, models
-    from ..models import _additive as arch  # noqa: F401  (names only)
 
     t0 = time.time()
     _, test = data.load("additive")
