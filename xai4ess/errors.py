@@ -36,3 +36,11 @@ class DataFileError(Xai4essError, OSError):
 
 class ReceptiveFieldError(Xai4essError, ValueError):
     """A receptive field cannot be computed (unsupported layer, misaligned merge)."""
+
+
+class KerasVersionError(Xai4essError, ImportError):
+    """``tf.keras`` is Keras 3 in this process, so iNNvestigate cannot work.
+
+    The message says what to do: restart and import xai4ess first, or set
+    ``TF_USE_LEGACY_KERAS=1`` before TensorFlow is imported.
+    """
