@@ -31,11 +31,14 @@ TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflo
 
 # Runs in a fresh interpreter: xai4ess is imported first, as a student would.
 CHECK = r"""
+import sys
 import numpy as np
 import xai4ess
 from xai4ess._env import tensorflow
 tf = tensorflow()
-assert not tf.keras.__version__.startswith("3"), "tf.keras is Keras 3: " + tf.keras.__version__
+impl = tf.keras.Model.__module__.split(".")[0]
+keras_version = getattr(sys.modules[impl], "__version__", "?")
+assert not keras_version.startswith("3"), "tf.keras is Keras " + keras_version
 tf.keras.utils.set_random_seed(0)
 inp = tf.keras.Input((6,))
 h = tf.keras.layers.Dense(5, activation="relu", use_bias=False)(inp)
@@ -54,7 +57,7 @@ cons = float(np.abs(r.sum(axis=1) - score.numpy()).max())
 assert err < 1e-5 and cons < 1e-5, (err, cons)
 print(f"LRP check passed: |LRP-0 - input x gradient| = {err:.1e}, "
       f"|sum R - logit| = {cons:.1e}")
-print("tensorflow", tf.__version__, "| tf.keras", tf.keras.__version__,
+print("tensorflow", tf.__version__, "| tf.keras:", impl, keras_version,
       "| numpy", np.__version__)
 """
 

@@ -143,8 +143,8 @@ def _tf_keras():
     from ._env import tensorflow
 
     tfk = tensorflow().keras
-    version = str(getattr(tfk, "__version__", "2"))
-    if version.startswith("3"):
+    impl = sys.modules.get(tfk.Model.__module__.split(".")[0])
+    if str(getattr(impl, "__version__", "2")).startswith("3"):
         raise KerasVersionError(
             "tf.keras is Keras 3 in this Python process, so there is no Keras 2 to convert "
             "into. Restart the kernel and run `import xai4ess` before importing TensorFlow "

@@ -70,9 +70,10 @@ def test_constraints_cover_pins():
 
 def constraints(name: str) -> dict[str, str]:
     lines = (ROOT / name).read_text().splitlines()
-    return dict(
+    pairs = (
         line.lower().split("==") for line in lines if "==" in line and not line.startswith("#")
     )
+    return {re.sub(r"[-_.]+", "-", n): v for n, v in pairs}
 
 
 @pytest.mark.parametrize(
