@@ -35,7 +35,7 @@ KERAS3_ADVICE = (
     "`import os; os.environ['TF_USE_LEGACY_KERAS'] = '1'` as the first cell after a restart; "
     "in a shell, `export TF_USE_LEGACY_KERAS=1`.\n"
     "A model you built with Keras 3 (`import keras`) can be explained after that: "
-    "rebuild it, or convert it with xai4ess.keras3.from_keras3(model). "
+    "rebuild it, or convert it with xai4ess.from_keras3(model). "
     "If tf-keras is missing, run `python -m xai4ess setup`."
 )
 
