@@ -13,6 +13,7 @@ between two markers in ``results.md``, so ``run.py`` may rewrite the rest.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import time
@@ -55,6 +56,7 @@ def measure(batch: int = 64) -> dict:
         "versions": versions,
         "batch": batch,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average_1min": os.getloadavg()[0],
         "rows": [
             {k: float(v) if isinstance(v, np.floating) else v for k, v in r.items()} for r in rows
         ],
@@ -77,7 +79,15 @@ def report() -> str:
         "Written by `benchmarks/stacks.py` (the `run.py` model: 64 inputs of 64x64x4). Each cell: "
         "best cached call in seconds, and in forward passes of the same stack. The three stacks "
         "were measured one after another on the same shared 2-core machine "
-        f"({', '.join(r['when'] for r in runs)}); compare the forward-pass ratios.",
+        f"({', '.join(r['when'] for r in runs)}); compare the forward-pass ratios. "
+        "Load averages (1 min) at the end of each run: "
+        + ", ".join(
+            str(round(r["load_average_1min"], 1)) if "load_average_1min" in r else "not recorded"
+            for r in runs
+        )
+        + ". On a machine shared by other jobs the times, the forward pass included, vary by "
+        "factors of 2-3 from run to run: re-run `measure` on an idle machine before "
+        "drawing conclusions finer than that.",
         "",
         "| method | " + " | ".join(heads) + " |",
         "| --- |" + " ---: |" * len(runs),
