@@ -66,8 +66,13 @@ _SUBMODULES = {
     "strategies",
     "fidelity",
     "evaluate",
+    "keras3",
 }
-_FUNCTIONS = {"explain": "xai4ess.attribution", "methods": "xai4ess.attribution"}
+_FUNCTIONS = {
+    "explain": "xai4ess.attribution",
+    "methods": "xai4ess.attribution",
+    "from_keras3": "xai4ess.keras3",
+}
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import data, exercises, features, models, plot, rf, widgets  # noqa: F401

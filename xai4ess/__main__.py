@@ -1,4 +1,5 @@
-"""Command line: ``python -m xai4ess data verify`` and ``python -m xai4ess data regenerate [NAME ...]``."""
+"""Command line: ``python -m xai4ess setup``, ``python -m xai4ess data verify`` and
+``python -m xai4ess data regenerate [NAME ...]``."""
 
 from __future__ import annotations
 
@@ -19,8 +20,18 @@ def main(argv: list[str] | None = None) -> int:
     regen.add_argument(
         "names", nargs="*", help=f"recipes (default: all): {', '.join(registry.RECIPES)}"
     )
+    setup = sub.add_parser(
+        "setup",
+        help="install iNNvestigate/tf-explain beside this Python's TensorFlow, then check LRP",
+    )
+    setup.add_argument("--dry-run", action="store_true", help="print the pip commands only")
+    setup.add_argument("--check", action="store_true", help="only run the LRP check")
     args = parser.parse_args(argv)
 
+    if args.group == "setup":
+        from . import _setup
+
+        return _setup.main(dry_run=args.dry_run, check_only=args.check)
     if args.action == "list":
         for r in registry.RECIPES.values():
             print(f"{r.name:18s} {r.kind:8s} {r.description}")

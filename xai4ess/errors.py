@@ -40,3 +40,11 @@ class ReceptiveFieldError(Xai4essError, ValueError):
 
 class OptionError(Xai4essError, TypeError, ValueError):
     """A method option is unknown or has an invalid value; the message lists the valid ones."""
+
+
+class KerasVersionError(Xai4essError, ImportError):
+    """``tf.keras`` is Keras 3 in this process, so iNNvestigate cannot work.
+
+    The message says what to do: restart and import xai4ess first, or set
+    ``TF_USE_LEGACY_KERAS=1`` before TensorFlow is imported.
+    """

@@ -146,11 +146,19 @@ RECIPES: dict[str, Recipe] = _recipes(
 
 
 def data_dir() -> Path:
-    """The folder holding the shipped files (``$XAI4ESS_DATA_DIR`` or ``data/``)."""
+    """The folder holding the shipped files (``$XAI4ESS_DATA_DIR`` or ``data/``).
+
+    In a source checkout (or an editable install) that is the repository's
+    ``data/``; in an installed wheel it is ``xai4ess/_shipped`` inside the package.
+    """
     env = os.environ.get("XAI4ESS_DATA_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "data"
+    checkout = Path(__file__).resolve().parent.parent / "data"
+    installed = Path(__file__).resolve().parent / "_shipped"
+    if not (checkout / REGISTRY_NAME).exists() and (installed / REGISTRY_NAME).exists():
+        return installed
+    return checkout
 
 
 def sha256(file: Path) -> str:
