@@ -106,12 +106,16 @@ def build_site() -> None:
 
 NOTEBOOKS = ROOT / "notebooks"
 REPO = "https://github.com/xai4ess/xai4ess"
+# Plain Python (no %pip magic: "%pip ... && python ..." would hand "&&" to pip). The
+# same two commands as the README's Colab route.
 COLAB_INSTALL = (
-    '%pip install -q "xai4ess[colab] @ git+https://github.com/xai4ess/xai4ess"'
-    " && python -m xai4ess setup"
+    'subprocess.run([sys.executable, "-m", "pip", "install", "-q",\n'
+    '                    "xai4ess[colab] @ git+https://github.com/xai4ess/xai4ess"], check=True)\n'
+    '    subprocess.run([sys.executable, "-m", "xai4ess", "setup"], check=True)'
 )
 SETUP_CELL = f"""# Google Colab only: install the course package for Colab's Python and TensorFlow.
 # On Binder or your own computer the package is already installed and nothing happens.
+import subprocess
 import sys
 
 if "google.colab" in sys.modules:

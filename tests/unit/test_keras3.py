@@ -279,3 +279,18 @@ def test_keras3_model_explained_when_xai4ess_came_first():
     result = _run(code)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("ok 3.")
+
+
+@needs_keras3
+def test_explain_takes_a_keras3_model_directly():
+    """explain converts a Keras 3 model itself (cached) and equals explain on the conversion."""
+    in_shape = (8, 8, 2)
+    m3 = small_cnn3(K3, 5, True, in_shape)
+    x = np.random.default_rng(6).normal(size=(3, *in_shape)).astype(np.float32)
+    direct = xai4ess.explain(m3, x, "lrp.z", target=1)
+    converted = xai4ess.explain(from_keras3(m3), x, "lrp.z", target=1)
+    np.testing.assert_allclose(direct, converted, rtol=1e-6, atol=1e-7)
+    # the cache follows the weights: new weights, new conversion
+    m3.set_weights([w * 2 for w in m3.get_weights()])
+    again = xai4ess.explain(m3, x, "lrp.z", target=1)
+    assert not np.allclose(again, direct)

@@ -17,6 +17,7 @@ order in the kernel where the model is trained. Analyzers are cached per
 from __future__ import annotations
 
 import difflib
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -371,6 +372,29 @@ def _prepare(info, model, inputs, target, output, output_activation, contrast_cl
     )
 
 
+#: Keras 3 models converted to tf-keras, one per model object (converting rebuilds it).
+_CONVERTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _tf_keras_model(model):
+    """A Keras 3 model as an equivalent tf-keras model (cached); anything else unchanged.
+
+    The cached copy is rebuilt when the Keras 3 model's weights have changed.
+    """
+    from ..keras3 import from_keras3, is_keras3_model
+
+    if not is_keras3_model(model):
+        return model
+    import numpy as _np
+
+    stamp = tuple(float(_np.asarray(w).sum()) for w in model.weights)
+    cached = _CONVERTED.get(model)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, from_keras3(model))
+        _CONVERTED[model] = cached
+    return cached[1]
+
+
 def explain(
     model,
     x,
@@ -471,6 +495,7 @@ def explain(
     opts = _check_options(info, options)
     from .. import _backend
 
+    model = _tf_keras_model(model)
     _backend.check_functional(model)
     inputs = _inputs.read_inputs(model, x, channel_dim)
     job = _prepare(info, model, inputs, target, output, output_activation, contrast_class, progress)
