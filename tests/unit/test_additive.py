@@ -93,9 +93,10 @@ def test_shipped_split_identity_and_regeneration(tmp_path):
     for ds in (train, test):
         resid = ds.truth.sum(axis=(1, 2, 3)) - (ds.y - ds.y0)
         assert np.abs(resid).max() < 1e-12
-    # rebuilt truth equals the generator's truth on the stored (quantised) inputs
+    # rebuilt truth equals the generator's truth on the stored (quantised) inputs (to the
+    # last bits: numpy 2 on the modern stacks may sum in another order)
     again = xai4ess.data.additive(x=test.x[:20])
-    assert np.array_equal(again.truth, test.truth[:20])
+    np.testing.assert_allclose(again.truth, test.truth[:20], rtol=1e-12, atol=1e-15)
     registry.regenerate(["additive"], tmp_path, log=lambda s: None)
     assert (tmp_path / "additive.npz").read_bytes() == (
         registry.data_dir() / "additive.npz"
