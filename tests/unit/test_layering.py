@@ -68,6 +68,7 @@ INFRASTRUCTURE: dict[str, frozenset | None] = {
     "_env": None,  # silences TensorFlow and imports it late, for everyone
     "errors": None,  # public anyway; listed for completeness
     "_backend": frozenset({"attribution"}),  # TF/iNNvestigate internals behind explain
+    "_setup": frozenset({"__main__"}),  # the install check behind `python -m xai4ess setup`
 }
 
 #: Known violations: (importing module, imported module[:name]) -> reason.

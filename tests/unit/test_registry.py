@@ -130,7 +130,17 @@ def test_cli_unknown_recipe():
     assert out.returncode == 2 and "unknown recipe" in out.stderr
 
 
-@pytest.mark.parametrize("name", [r.name for r in registry.RECIPES.values() if r.kind == "dataset"])
+# The additive benchmark's correlated fields come from a Cholesky factor: byte-identical
+# on the pinned stack's numpy/BLAS only (marked `pins`, so make test-modern skips it;
+# test_additive checks the modern stacks to within one quantisation step).
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(r.name, marks=pytest.mark.pins) if r.name == "additive" else r.name
+        for r in registry.RECIPES.values()
+        if r.kind == "dataset"
+    ],
+)
 def test_datasets_regenerate_byte_identical(tmp_path, name):
     shipped = {f: e for f, e in registry.entries().items() if e["recipe"] == name}
     assert shipped, f"no shipped file for recipe {name}"
