@@ -17,6 +17,9 @@ iNNvestigate analyzer a private ``tf.Graph``:
 4. afterwards the Keras class bases that graph mode swapped (Keras 2.14 swaps
    v1/v2 base classes when a layer is created in graph mode) are restored.
 
+Why one module of over 800 lines: the design keeps every TensorFlow, Keras,
+iNNvestigate and tf-explain internal in one place, so a new stack is ported here.
+
 This leans on private Keras internals and is only acceptable with exact pins;
 ``tests/unit/test_explain_reference.py`` compares it with iNNvestigate run in a
 separate process where eager execution is disabled globally.
