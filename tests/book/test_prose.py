@@ -34,6 +34,8 @@ ALLOWED = [
     r"\b(at least|at most|below|above|exceeds?) \d+(\.\d+)? ?%?",  # thresholds of a check
     r"\b(albedo|reflectance) \d+\.\d+-\d+\.\d+",  # design ranges of a synthetic generator
     r"\b\d+(\.\d+)? radii\b",  # a mask definition of a synthetic generator
+    r"\b(90|95|99) ?% (interval|bootstrap|confidence)",  # a confidence level (a definition)
+    r"\bradius (is )?\d+(\.\d+)?",  # a metric's parameter (max-sensitivity radius)
 ]
 
 NUMBER = re.compile(r"(?<![\w.\\$])(\d+\.\d+|\d+(\.\d+)? ?%)(?![\w.]*\d)")
