@@ -20,21 +20,10 @@ sys.path.insert(0, str(ROOT / "tools"))
 import assignments  # noqa: E402
 import student  # noqa: E402
 
+from ..leaks import distinctive_lines
+
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 WITH_EXERCISES = [md for md in CHAPTERS if "{exercise}" in md.read_text()]
-
-
-def solution_lines(block: str) -> list[str]:
-    """Lines of a solution block that would only appear if the solution leaked."""
-    lines = []
-    for line in block.splitlines():
-        s = line.strip()
-        if len(s) < 30 or s.startswith(("```", ":::", "#", ":class", ":label")):
-            continue
-        if "exercises.check" in s or s.startswith(("import ", "from ")):
-            continue
-        lines.append(s)
-    return lines
 
 
 def test_every_exercise_is_parsed_with_a_rubric_and_seeded_mistakes():
@@ -83,7 +72,7 @@ def test_student_notebook_leaks_no_solution_and_no_hidden_test(built, md):
     sources = "\n".join(c.source for c in nb.cells)
     public = student.strip_solutions(md.read_text())[0]  # e.g. a stub line the solution repeats
     for block in student.solution_blocks(md.read_text()):
-        for line in solution_lines(block):
+        for line in distinctive_lines(block):
             assert line in public or line not in sources, f"solution line leaked: {line!r}"
     assert "solution-start" not in sources and "{solution}" not in sources
     assert assignments.HIDDEN not in text and assignments.RESULT.strip() not in text
@@ -97,7 +86,7 @@ def test_leak_test_can_fail(built):
     leaked = "\n".join(c.source for c in assignments.reference_submission(md, [ex]).cells)
     public = student.strip_solutions(md.read_text())[0]
     block = student.solution_blocks(md.read_text())[0]
-    assert any(line in leaked and line not in public for line in solution_lines(block))
+    assert any(line in leaked and line not in public for line in distinctive_lines(block))
 
 
 def run_hidden(ex, **namespace) -> dict:

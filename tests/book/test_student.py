@@ -13,18 +13,7 @@ from .conftest import ROOT
 sys.path.insert(0, str(ROOT / "tools"))
 import student  # noqa: E402
 
-
-def distinctive_lines(block: str) -> list[str]:
-    """Lines of a solution that would only appear if the solution leaked."""
-    lines = []
-    for line in block.splitlines():
-        s = line.strip()
-        if len(s) < 30 or s.startswith(("```", ":::", "#", ":class", ":label")):
-            continue
-        if "exercises.check" in s or s.startswith(("import ", "from ")):
-            continue
-        lines.append(s)
-    return lines
+from ..leaks import distinctive_lines
 
 
 def test_every_exercise_has_a_solution():

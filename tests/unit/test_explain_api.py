@@ -184,12 +184,7 @@ def test_output_activation_keep_explains_the_probability(keras, tf):
 
 
 def test_sigmoid_output_explains_the_logit_by_default(keras, tf):
-    import inspect
 
-    from xai4ess import _backend
-
-    if "keep_output_activation" not in inspect.signature(_backend.innvestigate_analyze).parameters:
-        pytest.skip("sigmoid stripping lands with the backend's keep_output_activation")
     keras.utils.set_random_seed(12)
     inp = keras.Input((8,))
     h = keras.layers.Dense(6, activation="relu")(inp)
@@ -246,10 +241,7 @@ def test_multi_input_validation(keras):
 
 
 def test_multi_input_lrp_z_is_input_times_gradient(keras, tf):
-    from xai4ess import _backend
 
-    if not hasattr(_backend, "select_output"):
-        pytest.skip("multi-input analyzers land with the backend's select_output")
     model = two_inputs(keras)
     rng = np.random.default_rng(5)
     a = rng.normal(size=(3, 6, 6, 2)).astype(np.float32)
