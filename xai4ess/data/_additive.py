@@ -248,7 +248,7 @@ def complete(split: Split) -> Split:
         m = ds.edges.shape[0]
         flat = np.asarray(ds.x, dtype=np.float32).reshape(len(ds), m)
         contrib = response(flat, ds.edges, ds.slopes) / m
-        y = float(ds.y0) + contrib.sum(axis=1)
+        y = float(np.asarray(ds.y0).reshape(-1)[0]) + contrib.sum(axis=1)
         out.append(ds.replace(y=y, truth=contrib.reshape(ds.x.shape)))
     return Split(*out)
 

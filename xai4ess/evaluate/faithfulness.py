@@ -36,6 +36,9 @@ from ._common import flat, pearson_rows, same_shape
 
 __all__ = ["deletion_curve", "insertion_curve", "area_under_curve", "faithfulness_correlation"]
 
+# numpy >= 2 renamed trapz (removed in 2.5); the pinned numpy 1.26 only has trapz.
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
 
 def _baseline(baseline, x: np.ndarray) -> np.ndarray:
     b = np.broadcast_to(np.asarray(baseline, dtype=x.dtype), x.shape[1:]).reshape(-1)
@@ -112,7 +115,7 @@ def area_under_curve(fractions, curve, kind: str = "deletion", normalise: bool =
         span = full - base
         with np.errstate(invalid="ignore", divide="ignore"):
             c = np.where(span != 0, (c - base) / np.where(span != 0, span, 1.0), np.nan)
-    return np.trapz(c, f, axis=1)
+    return _trapezoid(c, f, axis=1)
 
 
 def faithfulness_correlation(
