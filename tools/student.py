@@ -120,6 +120,25 @@ import sys
 
 if "google.colab" in sys.modules:
     {COLAB_INSTALL}"""
+#: The chapters glue numbers into their prose with myst-nb, which only the book's stack
+#: has (not Colab, not the modern stacks): outside the book, ``glue`` just shows the value.
+GLUE_IMPORT = "from myst_nb import glue"
+GLUE_FALLBACK = """try:
+    from myst_nb import glue
+except ImportError:  # outside the book build (e.g. Colab): glue only shows the value
+
+    def glue(name, value, display=True):
+        if display:
+            from IPython.display import display as show
+
+            show(value)"""
+
+
+def portable(code: str) -> str:
+    """Code of a chapter cell that also runs where myst-nb is not installed."""
+    return code.replace(GLUE_IMPORT, GLUE_FALLBACK)
+
+
 HOW_TO = """\
 *Student notebook of the chapter "{title}" (generated from `chapters/{name}` by
 `tools/student.py`; solutions are not included).* Write your answers in the
@@ -414,7 +433,7 @@ def student_notebook(md: Path, text: str | None = None):
                 cells.append(nbformat.v4.new_markdown_cell(body))
         elif cell.cell_type == "code":
             meta = {k: v for k, v in cell.metadata.items() if k == "tags"}
-            for part in _split_check(cell.source):
+            for part in _split_check(portable(cell.source)):
                 cells.append(nbformat.v4.new_code_cell(part, metadata=dict(meta)))
         else:
             cells.append(nbformat.v4.new_raw_cell(cell.source))

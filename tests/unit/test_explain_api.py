@@ -468,3 +468,16 @@ def test_numpy_input_does_not_import_xarray():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_integrated_gradients_one_baseline_with_its_batch_axis(keras):
+    """A climatology passed as clim[None] (shape (1, ...)) is one baseline for every sample."""
+    model = small_cnn(keras, 15, True)
+    rng = np.random.default_rng(15)
+    x = rng.random((3, 8, 8, 2)).astype(np.float32)
+    clim = rng.random((8, 8, 2)).astype(np.float32)
+    with_axis = xai4ess.explain(
+        model, x, "integrated_gradients", target=1, reference_inputs=clim[None]
+    )
+    without = xai4ess.explain(model, x, "integrated_gradients", target=1, reference_inputs=clim)
+    np.testing.assert_array_equal(with_axis, without)

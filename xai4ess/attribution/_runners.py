@@ -227,12 +227,14 @@ def _references(job: Job, reference_inputs) -> list:
     out = []
     for r, a in zip(refs, job.xs):
         r = np.asarray(r, dtype=np.float32)
+        if r.shape == (1, *a.shape[1:]):  # one sample with its batch axis, e.g. clim[None]
+            r = r[0]
         if r.shape == a.shape[1:] or r.ndim == 0:
             r = np.broadcast_to(r, a.shape[1:])[None]
         elif r.shape != a.shape:
             raise OptionError(
                 f"reference_inputs has shape {r.shape}; use a number, one sample's shape "
-                f"{a.shape[1:]} or x's shape {a.shape}."
+                f"{a.shape[1:]} (or {(1, *a.shape[1:])}) or x's shape {a.shape}."
             )
         out.append(r)
     return out
