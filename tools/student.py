@@ -39,6 +39,7 @@ COPY = [
     "_toc.yml",
     "intro.md",
     "references.md",
+    "claims.md",  # back matter in _toc.yml (cross-document glue from the chapters)
     "references.bib",
     "instructor_guide.md",
     "_ext",

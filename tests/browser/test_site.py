@@ -70,7 +70,9 @@ def server(built_book: Path):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="session")
+# Module scope: a sync Playwright left running for the session makes the next module's
+# sync_playwright() (tests/live) fail with "Sync API inside the asyncio loop".
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
