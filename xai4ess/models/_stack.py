@@ -69,20 +69,11 @@ def build_stack(
         p = parse_layer(spec)
         lname = f"{i}_{spec}"
         k, s, d = p["k"], p["s"], p["d"]
-        if p["kind"] == "conv":
-            x = conv(
-                filters,
-                k,
-                strides=s,
-                dilation_rate=d,
-                padding=p["padding"],
-                activation=activation,
-                name=lname,
-            )(x)
-        elif p["kind"] == "deconv":
-            if deconv is None:
+        if p["kind"] in ("conv", "deconv"):
+            if p["kind"] == "deconv" and deconv is None:
                 raise ReceptiveFieldError("transposed convolutions need ndim 2 or 3")
-            x = deconv(
+            layer = conv if p["kind"] == "conv" else deconv
+            x = layer(
                 filters,
                 k,
                 strides=s,
