@@ -31,6 +31,7 @@ __all__ = [
     "versions",
     "explain",
     "methods",
+    "compare",
     "data",
     "models",
     "rf",
@@ -71,6 +72,7 @@ _SUBMODULES = {
 _FUNCTIONS = {
     "explain": "xai4ess.attribution",
     "methods": "xai4ess.attribution",
+    "compare": "xai4ess.comparison",
     "from_keras3": "xai4ess.keras3",
 }
 

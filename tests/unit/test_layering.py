@@ -74,9 +74,6 @@ INFRASTRUCTURE: dict[str, frozenset | None] = {
 #: Known violations: (importing module, imported module[:name]) -> reason.
 #: This list may only shrink; the test fails when an entry is no longer found.
 ALLOWED: dict[tuple[str, str], str] = {
-    # plot.compare computes the attributions it draws; moving it above plot
-    # (xai4ess.compare) is the explain owner's change this round.
-    ("xai4ess.plot._core", "xai4ess.attribution"): "plot.compare calls explain (issue 15)",
     # sanity.py draws its own summary figure; figure code moves to plot with the
     # evaluate package (its owner's change this round).
     ("xai4ess.sanity", "xai4ess.plot"): "sanity draws a figure (issue 15)",

@@ -1,5 +1,4 @@
-"""Figures for the course. Every function draws arrays it is given (or, for
-:func:`compare`, attributions it asks :func:`xai4ess.explain` for) and returns a
+"""Figures for the course. Every function draws arrays it is given and returns a
 ``matplotlib.figure.Figure`` with a white background, so figures stay readable
 in the website's dark mode.
 

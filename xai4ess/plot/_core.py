@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -130,62 +130,67 @@ def heatmap(
 
 
 def compare(
-    model,
     x: np.ndarray,
-    methods: Sequence[str] = (
-        "gradient",
-        "integrated_gradients",
-        "gradcam",
-        "lrp.epsilon",
-        "lrp.alpha_1_beta_0",
-    ),
+    maps: Mapping[str, np.ndarray],
     *,
-    target=None,
+    signed: Mapping[str, bool] | None = None,
     channel: int | None = None,
-    options: dict | None = None,
     input_cmap: str = "gray",
     size: float = 2.4,
 ):
-    """One row per sample: the input, then one panel per method.
+    """One row per sample: the input, then one panel per relevance map.
+
+    This draws the maps it is given; :func:`xai4ess.compare` computes them with
+    :func:`xai4ess.explain` and calls this function.
 
     Parameters
     ----------
-    model : keras.Model
     x : ndarray
-        A batch ``(N, H, W, C)`` (a single sample without batch axis is accepted).
-    methods : sequence of str
-        Names from :func:`xai4ess.methods`.
-    target
-        Passed to :func:`xai4ess.explain`.
-    options : dict, optional
-        ``{method: {option: value}}`` passed on to :func:`xai4ess.explain`.
+        A batch ``(N, H, W, C)`` or ``(N, H, W)``.
+    maps : mapping of str to ndarray
+        ``{title: relevance}``, each relevance shaped like ``x`` (or ``(N, H, W)``).
+    signed : mapping of str to bool, optional
+        Whether a map is signed (diverging colour map centred at zero) or not
+        (sequential). Default: signed when the map has negative values.
+    channel : int, optional
+        Channel of ``x`` (and of channel-resolved maps) to draw.
 
     Returns
     -------
     matplotlib.figure.Figure
-    """
-    from ..attribution import explain, method_info
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).random((2, 8, 8, 1))
+    >>> fig = compare(x, {"x itself": x, "minus x": -x})
+    >>> len(fig.axes)
+    6
+    """
     x = np.asarray(x, dtype=np.float32)
-    if x.ndim == len(model.input_shape) - 1:
+    if x.ndim == 2:
         x = x[None]
-    options = options or {}
-    maps = {m: explain(model, x, method=m, target=target, **options.get(m, {})) for m in methods}
-    fig, axes = new_figure(len(x), len(methods) + 1, size=size)
+    for title, r in maps.items():
+        if len(r) != len(x):
+            raise ValueError(
+                f"map {title!r} has {len(r)} samples but x has {len(x)}: pass one map per sample"
+            )
+    signed = dict(signed or {})
+    fig, axes = new_figure(len(x), len(maps) + 1, size=size)
     for i in range(len(x)):
         _show_input(axes[i, 0], x[i], channel, input_cmap)
         axes[i, 0].set_title("input" if i == 0 else "")
         axes[i, 0].set_axis_off()
-        for j, m in enumerate(methods):
-            r = maps[m][i]
-            signed = method_info(m).signed
+        for j, (title, r_all) in enumerate(maps.items()):
+            r = np.asarray(r_all[i])
+            is_signed = signed.get(title, bool(np.any(np.asarray(r_all) < 0)))
             heatmap(
                 None,
                 r,
                 ax=axes[i, j + 1],
                 channel=channel if r.ndim == 3 else None,
-                signed=signed,
-                title=m if i == 0 else "",
+                signed=is_signed,
+                title=title if i == 0 else "",
                 colorbar=False,
             )
     return fig
