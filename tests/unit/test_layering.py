@@ -74,9 +74,6 @@ INFRASTRUCTURE: dict[str, frozenset | None] = {
 #: Known violations: (importing module, imported module[:name]) -> reason.
 #: This list may only shrink; the test fails when an entry is no longer found.
 ALLOWED: dict[tuple[str, str], str] = {
-    # sanity.py draws its own summary figure; figure code moves to plot with the
-    # evaluate package (its owner's change this round).
-    ("xai4ess.sanity", "xai4ess.plot"): "sanity draws a figure (issue 15)",
     # The recipe table names each part's private writer by string; the fix is a
     # public write_shipped per part, with the story table (owned by the data/story work).
     ("xai4ess.registry", "xai4ess.data._horses:write_shipped"): "recipe strings (issue 15)",

@@ -189,7 +189,7 @@ def test_randomization_test_measures_change():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = sanity.randomization_figure(maps, x, sample=1)
+    fig = xai4ess.plot.randomization_figure(maps, x, sample=1)
     assert len(fig.axes) == 2 * 6
     plt.close(fig)
 

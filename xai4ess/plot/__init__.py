@@ -12,4 +12,5 @@ from ._core import *  # noqa: F403
 from ._geo import *  # noqa: F403
 from ._radar import *  # noqa: F403
 from ._rf import *  # noqa: F403
+from ._sanity import *  # noqa: F403
 from ._sequence import *  # noqa: F403
