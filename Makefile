@@ -74,6 +74,7 @@ format: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/users.py all
 
 data-verify: $(STAMP)
 	$(BIN)/python -m xai4ess data verify
