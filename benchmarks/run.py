@@ -285,6 +285,20 @@ def verdict(value: float, key: str, lower_is_better: bool = True) -> str:
     return "met" if value <= floor else "MISSED"
 
 
+def _kept_blocks(path: Path) -> str:
+    """The sections other scripts write between ``<!-- name:begin/end -->`` markers.
+
+    ``stacks.py`` and ``users.py`` own those blocks; rewriting the report keeps them.
+    """
+    import re
+
+    if not path.exists():
+        return ""
+    pattern = r"<!-- (\w+):begin -->.*?<!-- \1:end -->"
+    kept = [m.group(0) for m in re.finditer(pattern, path.read_text(), re.S)]
+    return "".join(f"\n\n{block}" for block in kept) + ("\n" if kept else "")
+
+
 def write_report(results: dict) -> Path:
     lines = [
         "# Benchmark results",
@@ -423,7 +437,7 @@ def write_report(results: dict) -> Path:
             )
         lines.append("")
     out = ROOT / "benchmarks" / "results.md"
-    out.write_text("\n".join(lines))
+    out.write_text("\n".join(lines) + _kept_blocks(out))
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=1, default=float))
     return out
 
