@@ -388,6 +388,48 @@ def _grid(resolution: float):
     return lat, lon
 
 
+def _internal_variability(seed, n_years: int, lat, resolution: float, lf, modes) -> np.ndarray:
+    """One member's internal variability (n_years, nlat, nlon) in K: local red noise
+    (more persistent over the ocean) plus AR(1) amplitudes of the large-scale modes."""
+    glat = np.broadcast_to(lat[:, None], lf.shape)
+    rng = np.random.default_rng(seed)
+    phi_loc = 0.15 * lf + 0.5 * (1.0 - lf)
+    noise = _local_std(glat, lf) * _red_noise(rng, (n_years, *lf.shape), lat, resolution, phi_loc)
+    for _, pattern, phi in modes:
+        noise += _ar1(rng, n_years, phi)[:, None, None] * pattern
+    return noise
+
+
+def _emergence_year(ratio: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """First year after which ``ratio`` (years, nlat, nlon) stays at or above
+    ``EMERGENCE_SIGMA`` to the end of the record; NaN where it never does."""
+    stays = np.flip(np.logical_and.accumulate(np.flip(ratio >= EMERGENCE_SIGMA, 0), axis=0), 0)
+    return np.where(stays.any(axis=0), years[np.argmax(stays, axis=0)], np.nan)
+
+
+def _attrs(resolution: float, seed: int) -> dict:
+    """The dataset's description, units and settings."""
+    return {
+        "description": "Synthetic large ensemble of annual-mean surface temperature anomaly "
+        "maps (stand-in for CMIP large ensembles such as CESM-LE)",
+        "units": {
+            "x": "K",
+            "y": "year",
+            "signal": "K",
+            "noise_std": "K",
+            "snr": "1",
+            "pattern_ghg": "K per K of global-mean warming",
+            "pattern_aer": "K",
+        },
+        "x_layout": "(sample, lat, lon, 1), lat ascending from the south pole, lon from -180",
+        "baseline": list(BASELINE),
+        "late_period": list(LATE),
+        "resolution_deg": float(resolution),
+        "seed": int(seed),
+        "emergence_sigma": EMERGENCE_SIGMA,
+    }
+
+
 def climate(
     members: int = SHIPPED_MEMBERS,
     seed: int = 0,
@@ -459,34 +501,20 @@ def climate(
     fx = forced(years) - base
 
     modes = _modes(glon, glat, lf)
-    sig_loc = _local_std(glat, lf)
-    phi_loc = 0.15 * lf + 0.5 * (1.0 - lf)
-    noise_std = np.sqrt(sum(p**2 for _, p, _ in modes) + sig_loc**2)
+    noise_std = np.sqrt(sum(p**2 for _, p, _ in modes) + _local_std(glat, lf) ** 2)
 
-    xs = []
-    for m in range(members):
-        rng = np.random.default_rng([int(seed), m])
-        noise = sig_loc * _red_noise(
-            rng, (years.size, lat.size, lon.size), lat, resolution, phi_loc
-        )
-        for _, pattern, phi in modes:
-            noise += _ar1(rng, years.size, phi)[:, None, None] * pattern
-        xs.append(fx + noise)
+    xs = [
+        fx + _internal_variability([int(seed), m], years.size, lat, resolution, lf, modes)
+        for m in range(members)
+    ]
     x = np.concatenate(xs).astype(np.float32)[..., None]
     y = np.tile(years, members).astype(np.float32)
     member = np.repeat(np.arange(members), years.size).astype(np.int64)
 
-    late = np.arange(LATE[0], LATE[1] + 1)
-    signal = forced(late).mean(axis=0) - base
+    signal = forced(np.arange(LATE[0], LATE[1] + 1)).mean(axis=0) - base
     snr = np.abs(signal) / noise_std
     all_years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
-    ratio = np.abs(forced(all_years) - base) / noise_std
-    above = ratio >= EMERGENCE_SIGMA
-    # first year after which the ratio stays above the threshold to the end
-    stays = np.flip(np.logical_and.accumulate(np.flip(above, 0), axis=0), 0)
-    emerged = stays.any(axis=0)
-    first = np.argmax(stays, axis=0)
-    emergence = np.where(emerged, all_years[first], np.nan)
+    emergence = _emergence_year(np.abs(forced(all_years) - base) / noise_std, all_years)
 
     static = {
         "lat": lat.astype(np.float32),
@@ -506,26 +534,7 @@ def climate(
         "forcing_late": late_index(all_years).astype(np.float32),
         "forced_baseline": base.astype(np.float32),
     }
-    attrs = {
-        "description": "Synthetic large ensemble of annual-mean surface temperature anomaly "
-        "maps (stand-in for CMIP large ensembles such as CESM-LE)",
-        "units": {
-            "x": "K",
-            "y": "year",
-            "signal": "K",
-            "noise_std": "K",
-            "snr": "1",
-            "pattern_ghg": "K per K of global-mean warming",
-            "pattern_aer": "K",
-        },
-        "x_layout": "(sample, lat, lon, 1), lat ascending from the south pole, lon from -180",
-        "baseline": list(BASELINE),
-        "late_period": list(LATE),
-        "resolution_deg": float(resolution),
-        "seed": int(seed),
-        "emergence_sigma": EMERGENCE_SIGMA,
-    }
-    return Dataset({"x": x, "y": y, "member": member}, static, attrs)
+    return Dataset({"x": x, "y": y, "member": member}, static, _attrs(resolution, seed))
 
 
 def write_shipped(directory: Path) -> None:
