@@ -271,6 +271,28 @@ def _gaussian_kernel(sigma: float, channels: int):
     return tf.constant(k2, dtype=tf.float32)
 
 
+def _noise_image(rng, shape, amplitude: float, value_range, gray: bool) -> np.ndarray:
+    """Grey noise around the middle of ``value_range``, ``amplitude`` times its width."""
+    lo, hi = value_range
+    img = 0.5 * (lo + hi) + amplitude * (hi - lo) * rng.standard_normal(shape)
+    if gray and len(shape) == 3:
+        img = np.repeat(img[..., :1], shape[-1], axis=-1)
+    return np.clip(img, lo, hi).astype(np.float32)
+
+
+def _check_position(position, out_shape, layer: str) -> tuple[int, int]:
+    """(row, col) of one neuron in a conv layer's output grid, or a TargetError."""
+    if len(out_shape) != 4:
+        raise TargetError(f"position= needs a layer with spatial output; {layer!r} has {out_shape}")
+    row, col = (int(v) for v in position)
+    if not (0 <= row < out_shape[1] and 0 <= col < out_shape[2]):
+        raise TargetError(
+            f"position {position} is outside the {out_shape[1]} x {out_shape[2]} "
+            f"output grid of layer {layer!r}"
+        )
+    return row, col
+
+
 def maximize(
     model,
     layer: str,
@@ -362,15 +384,8 @@ def maximize(
     lo, hi = (float(v) for v in value_range)
     centre, spread = 0.5 * (lo + hi), hi - lo
     rng = np.random.default_rng(seed)
-
-    def noise(amplitude: float) -> np.ndarray:
-        img = centre + amplitude * spread * rng.standard_normal(shape)
-        if gray and len(shape) == 3:
-            img = np.repeat(img[..., :1], shape[-1], axis=-1)
-        return np.clip(img, lo, hi).astype(np.float32)
-
     if start is None:
-        x0 = noise(0.1)
+        x0 = _noise_image(rng, shape, 0.1, (lo, hi), gray)
     else:
         x0 = np.asarray(start, dtype=np.float64)
         if x0.shape != shape:
@@ -380,35 +395,9 @@ def maximize(
     sub = unit_model(model, layer)
     image_like = len(shape) == 3
     kernel = _gaussian_kernel(blur, shape[-1]) if (blur > 0 and image_like) else None
-
-    out_shape = sub.output_shape
     if position is not None:
-        if len(out_shape) != 4:
-            raise TargetError(
-                f"position= needs a layer with spatial output; {layer!r} has {out_shape}"
-            )
-        row, col = (int(v) for v in position)
-        if not (0 <= row < out_shape[1] and 0 <= col < out_shape[2]):
-            raise TargetError(
-                f"position {position} is outside the {out_shape[1]} x {out_shape[2]} "
-                f"output grid of layer {layer!r}"
-            )
-
-    def objective(img):
-        a = sub(img, training=False)[..., unit]
-        if position is not None:
-            return a[0, row, col]
-        return tf.reduce_mean(a)
-
-    @tf.function(reduce_retracing=True)
-    def ascent(img, shift):
-        with tf.GradientTape() as tape:
-            tape.watch(img)
-            xin = tf.roll(img, shift=shift, axis=[1, 2]) if image_like else img
-            act = objective(xin)
-            loss = act - l2 * tf.reduce_mean(tf.square(img - centre)) / (spread**2)
-        grad = tape.gradient(loss, img)
-        return act, grad
+        position = _check_position(position, sub.output_shape, layer)
+    objective, ascent = _objective(sub, unit, position, image_like, l2, centre, spread)
 
     x = tf.constant(x0[None])
     if start is None and steps > 0:
@@ -417,21 +406,51 @@ def maximize(
         for amplitude in (0.25, 0.5, 1.0):
             if float(tf.reduce_max(tf.abs(ascent(x, zero)[1]))) > 0:
                 break
-            x = tf.constant(noise(amplitude)[None])
-    history = np.zeros(steps, dtype=np.float64)
+            x = tf.constant(_noise_image(rng, shape, amplitude, (lo, hi), gray)[None])
     start_act = float(objective(x))
     shifts = rng.integers(-jitter, jitter + 1, size=(steps, 2)) if jitter else np.zeros((steps, 2))
-    for step in range(steps):
-        act, grad = ascent(x, tf.constant(shifts[step], dtype=tf.int32))
+    x, history = _ascend(ascent, x, shifts, lr * spread, (lo, hi), gray and image_like, kernel)
+    return Maximized(x.numpy()[0], history, start_act, float(objective(x)))
+
+
+def _objective(sub, unit: int, position, image_like: bool, l2: float, centre, spread):
+    """The unit's activation (mean over positions, or at ``position``) and one
+    compiled ascent step returning (activation, gradient of activation - L2 penalty)."""
+    tf = _tf()
+
+    def objective(img):
+        a = sub(img, training=False)[..., unit]
+        return a[0, position[0], position[1]] if position is not None else tf.reduce_mean(a)
+
+    @tf.function(reduce_retracing=True)
+    def ascent(img, shift):
+        with tf.GradientTape() as tape:
+            tape.watch(img)
+            act = objective(tf.roll(img, shift=shift, axis=[1, 2]) if image_like else img)
+            loss = act - l2 * tf.reduce_mean(tf.square(img - centre)) / (spread**2)
+        return act, tape.gradient(loss, img)
+
+    return objective, ascent
+
+
+def _ascend(ascent, x, shifts, step_size: float, value_range, gray: bool, kernel):
+    """Normalised gradient ascent, one step per row of ``shifts``; (image, history).
+
+    Each step's gradient is made grey (``gray``), smoothed (``kernel``), divided by
+    its RMS and scaled by ``step_size``; the image is clipped to ``value_range``.
+    """
+    tf = _tf()
+    history = np.zeros(len(shifts), dtype=np.float64)
+    for step, shift in enumerate(shifts):
+        act, grad = ascent(x, tf.constant(shift, dtype=tf.int32))
         history[step] = float(act)
-        if gray and image_like:
+        if gray:
             grad = tf.broadcast_to(tf.reduce_mean(grad, axis=-1, keepdims=True), tf.shape(grad))
         if kernel is not None:
             grad = tf.nn.depthwise_conv2d(grad, kernel, strides=(1, 1, 1, 1), padding="SAME")
         rms = tf.sqrt(tf.reduce_mean(tf.square(grad))) + 1e-12
-        x = tf.clip_by_value(x + (lr * spread) * grad / rms, lo, hi)
-    image = x.numpy()[0]
-    return Maximized(image, history, start_act, float(objective(x)))
+        x = tf.clip_by_value(x + step_size * grad / rms, *value_range)
+    return x, history
 
 
 # --------------------------------------------------------------------------- which unit?
