@@ -28,7 +28,7 @@ predicts the label: a shortcut. The chapter does not reveal it up front;
 students find it with the tools. ``gap`` flags the days with the artefact.
 
 Everything is deterministic for a given ``seed``; nothing is shipped, the chapter
-generates its data in well under a second.
+generates its data in a second or two.
 """
 
 from __future__ import annotations
