@@ -115,6 +115,18 @@ RUBRIC: dict[str, Rubric] = {
     "ex-climate-hole": Rubric(2),
     "ex-trust-ranking": Rubric(2),
     "ex-trust-baseline": Rubric(2),
+    "ex-own-shortcut": Rubric(
+        3,
+        (
+            Part(
+                "the right channel or the right longitude",
+                1,
+                "isinstance({a}, dict) and (str({a}.get('channel', '')).strip().lower() == 'tcwv'"
+                " or abs(float({a}.get('lon', 1e9)) - 3.25) <= 0.5)",
+            ),
+        ),
+    ),
+    "ex-own-clean": Rubric(2),
     "ex-rf-by-hand": Rubric(2),
     "ex-rf-mcs": Rubric(
         3,
@@ -246,6 +258,15 @@ SEEDED_WRONG: dict[str, dict[str, str]] = {
         "hole = fidelity.box_mask(test.lat, test.lon, *xai4ess.exercises.WARMING_HOLE)\n"
         "answer = np.mean([percentileofscore(c.ravel(), v) for v in c[hole]])",
         "a share, not a percentile": "answer = 0.87",
+    },
+    "ex-own-shortcut": {
+        "the catchment (physics)": "answer = {'channel': 'w500', 'lon': 8.25}",
+        "right column, wrong channel": "answer = {'channel': 'mslp', 'lon': 3.25}",
+        "moisture at the catchment (physics)": "answer = {'channel': 'tcwv', 'lon': 8.25}",
+    },
+    "ex-own-clean": {
+        "the test archive (with the artefact)": "clean_accuracy = acc",
+        "percent": "clean_accuracy = 100 * acc",
     },
     "ex-rf-by-hand": {
         "off by one (forgot the 1)": "answer = 23",

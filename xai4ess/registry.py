@@ -137,6 +137,12 @@ RECIPES: dict[str, Recipe] = _recipes(
         "Dense and 1x1-CNN networks on the additive benchmark, seed 0 and seeds 1-5",
     ),
     Recipe(
+        "model:rainday",
+        "weights",
+        "xai4ess.models:write_rainday",
+        "Heavy-rain classifiers of the capstone (BN, residual Add), seeds 0-4",
+    ),
+    Recipe(
         "results:trust",
         "results",
         "xai4ess.evaluate._sweep:write_shipped",

@@ -200,3 +200,13 @@ def test_grade_a_folder_of_submissions_into_a_csv(tmp_path):
     assert rows["blank"]["total"] == "0"
     assert rows["cheat"]["ex-intro-families"] == "1"  # partial credit: complete but wrong
     assert rows["broken"]["total"] == "0" and "unreadable" in rows["broken"]["notes"]
+
+
+def test_hidden_own_model_test_scores_right_partial_and_wrong():
+    md = next(p for p in CHAPTERS if p.stem.startswith("08"))
+    ex = {e.label: e for e in assignments.exercises(md)}["ex-own-shortcut"]
+    assert run_hidden(ex, answer={"channel": "tcwv", "lon": 3.25})["score"] == 3
+    partial = run_hidden(ex, answer={"channel": "tcwv", "lon": 8.25})  # the catchment
+    assert partial["score"] == 1 and not partial["passed"]
+    assert run_hidden(ex, answer={"channel": "w500", "lon": 8.25})["score"] == 0
+    assert run_hidden(ex, answer=...)["score"] == 0

@@ -202,10 +202,11 @@ def test_sigmoid_output_explains_the_logit_by_default(keras, tf):
         np.testing.assert_allclose(kept, prob, rtol=1e-4, atol=1e-7)
 
 
-def test_occlusion_runs_on_recurrent_models(keras):
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_occlusion_runs_on_recurrent_models(keras, cell):
     keras.utils.set_random_seed(13)
     inp = keras.Input((12, 2))
-    model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.LSTM(4)(inp)))
+    model = keras.Model(inp, keras.layers.Dense(2)(getattr(keras.layers, cell)(4)(inp)))
     x = np.random.default_rng(13).normal(size=(2, 12, 2)).astype(np.float32)
     r = xai4ess.explain(model, x, "occlusion", target=1, patch_size=3)
     ref = brute_occlusion(

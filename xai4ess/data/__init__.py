@@ -10,6 +10,7 @@ file's SHA-256 first.
 ``goes_mrms``      GOES C07/C09/C13/GLM scenes and MRMS-like reflectivity
 ``climate``        annual-mean temperature maps, forced trend plus noise
 ``additive``       correlated fields, additive response, exact attribution
+``rainday``        reanalysis-like fields, heavy-rain days (generated, not shipped)
 =================  =====================================================
 
 Examples
@@ -44,6 +45,11 @@ __all__ = [
     "HORSES_BALANCED",
     "convection_io",
     "additive",
+    "rainday",
+    "rainday_split",
+    "rainday_xarray",
+    "rainday_repair",
+    "RAINDAY_CHANNELS",
 ]
 
 # Generator modules are private (``_horses``) so that the public name
@@ -114,6 +120,12 @@ _PUBLIC = {
     "GOES_CHANNELS": ("xai4ess.data._goes_mrms", "CHANNELS"),
     "HORSES_CONFOUNDED": ("xai4ess.data._horses", "CONFOUNDED"),
     "HORSES_BALANCED": ("xai4ess.data._horses", "BALANCED"),
+    # the capstone's days are generated in the chapter (cheap), not shipped
+    "rainday": ("xai4ess.data._rainday", "rainday"),
+    "rainday_split": ("xai4ess.data._rainday", "split"),
+    "rainday_xarray": ("xai4ess.data._rainday", "to_xarray"),
+    "rainday_repair": ("xai4ess.data._rainday", "repair_gap"),
+    "RAINDAY_CHANNELS": ("xai4ess.data._rainday", "CHANNELS"),
 }
 
 #: What :data:`convection_io` offers: the shipped file's recipe and its uint8 storage.

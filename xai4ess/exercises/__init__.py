@@ -14,6 +14,7 @@ from ._core import Feedback, check_number  # noqa: F401
 from ._goes_mrms import *  # noqa: F403
 from ._horses import *  # noqa: F403
 from ._intro import *  # noqa: F403
+from ._own import *  # noqa: F403
 from ._rf import *  # noqa: F403
 from ._trust import *  # noqa: F403
 from ._zoo import *  # noqa: F403

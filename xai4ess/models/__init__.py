@@ -16,6 +16,8 @@ loading never executes code from a file.
 ``additive``                  dense network on the additive benchmark
 ``additive_cnn``              1x1-convolution CNN on the additive benchmark
 ``additive[_cnn]_s1`` ... s5  the same, retrained with seeds 1-5
+``rainday``                   heavy-rain classifier (BN, residual Add; capstone)
+``rainday_s1`` ... ``_s4``    the same, retrained with seeds 1-4
 ============================  ===============================================
 
 Examples
@@ -50,6 +52,8 @@ __all__ = [
     "build_stack",
     "count_params",
     "GOES_MRMS_LAYERS",
+    "standardise",
+    "write_rainday",
 ]
 
 # name -> module that defines build(name), train(name, ...) and write_shipped(directory)
@@ -69,6 +73,8 @@ _MODULES = {
         for a in ("additive", "additive_cnn")
         for s in range(1, 6)
     },
+    "rainday": "xai4ess.models._rainday",
+    **{f"rainday_s{s}": "xai4ess.models._rainday" for s in range(1, 5)},
 }
 
 
@@ -82,6 +88,8 @@ _FUNCTIONS = {
     "baseline_predict": "xai4ess.models._goes_mrms",
     # small models from rf's compact layer names ("conv3", "pool2", ...)
     "build_stack": "xai4ess.models._stack",
+    # inputs of the capstone's heavy-rain classifier, standardised as in training
+    "standardise": "xai4ess.models._rainday",
     "count_params": "xai4ess.models._stack",
 }
 
@@ -144,6 +152,12 @@ def shared(name: str):
     True
     """
     return load(name)
+
+
+def write_rainday(directory) -> None:
+    """Train the capstone's heavy-rain classifiers and write their weights (recipe
+    ``model:rainday``; a public writer, so the registry names no private module)."""
+    _module("rainday").write_shipped(directory)
 
 
 def train(name: str, **options):
