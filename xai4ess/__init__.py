@@ -43,6 +43,7 @@ __all__ = [
     "strategies",
     "fidelity",
     "evaluate",
+    "seeds",
     "DataFileError",
     "InputShapeError",
     "ReceptiveFieldError",
@@ -66,6 +67,7 @@ _SUBMODULES = {
     "strategies",
     "fidelity",
     "evaluate",
+    "seeds",
     "keras3",
 }
 _FUNCTIONS = {
