@@ -44,6 +44,7 @@ __all__ = [
     "strategies",
     "fidelity",
     "evaluate",
+    "seeds",
     "DataFileError",
     "InputShapeError",
     "ReceptiveFieldError",
@@ -67,6 +68,7 @@ _SUBMODULES = {
     "strategies",
     "fidelity",
     "evaluate",
+    "seeds",
     "keras3",
 }
 _FUNCTIONS = {

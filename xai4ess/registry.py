@@ -148,6 +148,12 @@ RECIPES: dict[str, Recipe] = _recipes(
         "xai4ess.evaluate._sweep:write_shipped",
         "Precomputed method scores and metric sweeps of the chapter 'Can you trust a heatmap?'",
     ),
+    Recipe(
+        "results:seeds",
+        "results",
+        "xai4ess.seeds:write_shipped",
+        "Headline numbers of chapters 2, 4, 5 and 6 for networks retrained with seeds 0-4",
+    ),
 )
 
 
