@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._env import tensorflow
-from .errors import UnsupportedModelError
+from .errors import OptionError, UnsupportedModelError
 
 tf = tensorflow()
 keras = tf.keras
@@ -804,7 +804,13 @@ class _AlphaBetaSkippingZeros:
 
 # iNNvestigate analyzers (our names) whose rules include alpha-beta rules.
 ALPHA_BETA_ANALYZERS = frozenset(
-    {"lrp.alpha_1_beta_0", "lrp.alpha_2_beta_1", "lrp.alpha_beta", "lrp.sequential_preset_a"}
+    {
+        "lrp.alpha_1_beta_0",
+        "lrp.alpha_2_beta_1",
+        "lrp.alpha_beta",
+        "lrp.sequential_preset_a",
+        "lrp.composite",
+    }
 )
 _SKIPPING_RULES: dict[tuple[type, bool], type] = {}
 
@@ -836,6 +842,47 @@ def _use_zero_skipping_rules(analyzer, inputs_nonnegative: bool) -> None:
         ]
     else:
         analyzer._rules = [_skipping_zeros(rule, inputs_nonnegative) for rule in analyzer._rules]
+
+
+def _weighted_layers(model) -> list:
+    """Layers with a kernel (convolutions and dense layers), input to output, nested models flat."""
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            out += _weighted_layers(layer)
+        elif getattr(layer, "kernel", None) is not None:
+            out.append(layer)
+    return out
+
+
+def composite_rules(model, epsilon: float, upper: int | None = None) -> dict:
+    """iNNvestigate ``LRP`` options of the composite: epsilon above, alpha1beta0 below.
+
+    The ``upper`` last weighted layers of ``model`` (and any head xai4ess adds) get the
+    epsilon rule, the layers below them LRP-alpha1beta0. ``upper=None``: the dense layers
+    if the network has any, otherwise the upper half (rounded up) of its layers.
+    """
+    own = [la for la in _weighted_layers(model) if la.name != "xai4ess_region_mean"]
+    if upper is None:
+        dense = [la for la in own if isinstance(la, keras.layers.Dense)]
+        upper = len(dense) if dense else -(-len(own) // 2)
+    upper = int(upper)
+    if not 0 <= upper <= len(own):
+        raise OptionError(
+            f"method 'lrp.composite': upper={upper}, but the model has {len(own)} layers with weights; choose upper between 0 and {len(own)}."
+        )
+    lower = frozenset(la.name for la in own[: len(own) - upper])
+
+    class EpsilonProxy(_rrule.EpsilonRule):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, epsilon=epsilon, bias=True, **kwargs)
+
+    return {
+        "rule": [
+            (lambda layer: layer.name in lower, _rrule.Alpha1Beta0Rule),
+            (lambda layer: True, EpsilonProxy),
+        ]
+    }
 
 
 def build_analyzer(
@@ -876,6 +923,8 @@ def build_analyzer(
             else:
                 out = flat
             target_model = keras.Model(scores.inputs, out)
+        if inn_name == "lrp.composite":
+            inn_name, options = "lrp", composite_rules(target_model, **options)
         try:
             analyzer = innvestigate.create_analyzer(
                 inn_name,

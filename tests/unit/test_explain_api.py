@@ -35,7 +35,7 @@ def logits_of(keras, model):
 def test_registry_entries_are_complete():
     table = xai4ess.methods()
     assert list(table.columns) == ["backend", "signed", "output", "question", "options"]
-    assert len(table) == 18
+    assert len(table) == 19
     for name in table.index:
         info = xai4ess.attribution.method_info(name)
         assert callable(info.run), name

@@ -124,3 +124,39 @@ def test_shipped_split_regenerates_identically(shipped):
         np.testing.assert_array_equal(getattr(again, f), getattr(test, f))
         np.testing.assert_array_equal(getattr(head, f), getattr(train, f)[:24])
     assert again.attrs == test.attrs
+
+
+def test_diffuse_tower_edges_are_the_same_towers_with_blurred_edges():
+    """The counterfactual of chapter 5: only the tower clouds' edges change."""
+    sharp = xai4ess.data.goes_mrms(6, size=64, seed=7)
+    diffuse = xai4ess.data.goes_mrms(6, size=64, seed=7, tower_edge_blur=3.0)
+    towers = sharp.core_type == 2
+    assert towers.sum() > 20  # the scenes hold developing towers
+    # same draws: the same towers (echo, truth, core type) and the same lightning
+    np.testing.assert_array_equal(sharp.y, diffuse.y)
+    np.testing.assert_array_equal(sharp.core_type, diffuse.core_type)
+    np.testing.assert_array_equal(sharp.x[..., 3], diffuse.x[..., 3])
+    # the C13 gradient on the towers' sharp edges is much smaller when blurred
+    from scipy import ndimage
+
+    near = ndimage.binary_dilation(towers, structure=np.ones((1, 3, 3)), iterations=10)
+    edge = sharp.boundary_mask & near
+    assert edge.sum() > 20
+
+    def grad(x):
+        gy, gx = np.gradient(x[..., 2].astype(np.float64), axis=(1, 2))
+        return np.hypot(gy, gx)
+
+    assert grad(diffuse.x)[edge].mean() < 0.5 * grad(sharp.x)[edge].mean()
+    assert (diffuse.boundary_mask & near).sum() < 0.2 * edge.sum()
+    # the tower tops stay as cold: the blur moves cloud across the edge, not its top
+    core = towers & (sharp.y[..., 0] >= 40)
+    assert abs(diffuse.x[..., 2][core].mean() - sharp.x[..., 2][core].mean()) < 3.0
+    # the default is the shipped (sharp) generator
+    default = xai4ess.data.goes_mrms(6, size=64, seed=7, tower_edge_blur=0.6)
+    np.testing.assert_array_equal(sharp.x, default.x)
+
+
+def test_tower_edge_blur_must_be_positive():
+    with pytest.raises(ValueError, match="tower_edge_blur"):
+        xai4ess.data.goes_mrms(2, size=32, tower_edge_blur=0.0)

@@ -145,7 +145,11 @@ def test_exercise_checks(setup):
     towers = np.argwhere((test.core_type == 2) & ~test.lightning_mask & (estimate[..., 0] >= 38))
     for i, r, c in towers[:: max(1, len(towers) // 8)]:
         rel = np.clip(
-            xai4ess.explain(model, inputs[i : i + 1], target=(int(r), int(c)))[0], 0, None
+            xai4ess.explain(
+                model, inputs[i : i + 1], "lrp.alpha_1_beta_0", target=(int(r), int(c))
+            )[0],
+            0,
+            None,
         ).sum(-1)
         if rel[test.boundary_mask[i]].sum() / rel.sum() >= 0.35:
             assert E.check_boundary_storm((i, r, c))

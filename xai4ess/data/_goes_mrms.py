@@ -115,8 +115,9 @@ class _Window:
 class _Scene:
     """Accumulates the latent layers of one scene."""
 
-    def __init__(self, rng: np.random.Generator, size: int):
+    def __init__(self, rng: np.random.Generator, size: int, tower_edge_blur: float = 0.6):
         self.rng, self.size = rng, size
+        self.tower_edge_blur = tower_edge_blur
         shape = (size, size)
         # clear sky (daytime): warm surface, mid-level water vapour
         self.c13 = 292.0 + 2.5 * _smooth(rng, shape, 12)
@@ -214,6 +215,16 @@ class _Scene:
             c09[...] = np.minimum(c09, c13 + 2.0 + 5.0 * prof)
             c07[...] = np.minimum(c07, c13 + 22.0 - 12.0 * prof)
 
+    def _diffuse(self, d, rt):
+        """Opacity of a tower whose edge is blurred over ``tower_edge_blur`` pixels.
+
+        The disc, widened by one blur width, is smoothed with a Gaussian of that width;
+        the caller keeps the sharp opacity where it is larger, so the tower's interior
+        (its cold top over the echo) is unchanged and only the edge spreads out.
+        """
+        b = self.tower_edge_blur
+        return ndimage.gaussian_filter(_soft_disc(d / (1.0 + b / rt), 0.05), b)
+
     def developing_towers(self, cy, cx):
         rng = self.rng
         for _ in range(rng.integers(1, 4)):
@@ -225,13 +236,19 @@ class _Scene:
             if not w.ok:
                 continue
             d = _blob(w.yy, w.xx, cy + oy, cx + ox, ry, rt, ang)
-            a = ndimage.gaussian_filter(_soft_disc(d, 0.05), 0.6)  # sharp cloud edge
-            self.cover(w, a, t + 1.0 * _smooth(rng, w.shape, 1.5), 22.0, 3.0)
+            disc = _soft_disc(d, 0.05)
+            a = ndimage.gaussian_filter(disc, 0.6)  # sharp cloud edge
+            cloud = a
+            if self.tower_edge_blur != 0.6:  # counterfactual: a diffuse edge, the same top
+                cloud = np.maximum(a, self._diffuse(d, rt))
+            self.cover(w, cloud, t + 1.0 * _smooth(rng, w.shape, 1.5), 22.0, 3.0)
             self.echo(w, self.cell(w, cy + oy, cx + ox, 0.75 * rt, zpeak) * (a > 0.5), 2)
 
 
-def _one_scene(rng: np.random.Generator, size: int, density: float, noise: float):
-    s = _Scene(rng, size)
+def _one_scene(
+    rng: np.random.Generator, size: int, density: float, noise: float, tower_edge_blur: float
+):
+    s = _Scene(rng, size, tower_edge_blur)
     if rng.random() < 0.7:
         s.low_cloud()
     n = rng.poisson(density * (size / 64.0) ** 2)
@@ -261,6 +278,7 @@ def goes_mrms(
     *,
     density: float = 1.5,
     noise: float = 0.2,
+    tower_edge_blur: float = 0.6,
 ) -> Dataset:
     """Synthetic GOES ABI + GLM scenes and MRMS-like composite reflectivity.
 
@@ -282,6 +300,14 @@ def goes_mrms(
         Mean number of storm systems per 64 x 64 pixels (Poisson).
     noise : float
         Standard deviation of the sensor noise in K.
+    tower_edge_blur : float
+        Width (pixels, standard deviation of a Gaussian) over which a developing
+        tower's cloud edge is smoothed. The default 0.6 gives the sharp edges of
+        the shipped data; 3.0 gives edges as diffuse as an anvil's (a
+        counterfactual): the cloud is widened by this width and blurred, and keeps
+        its full opacity (the same cold top) inside the sharp edge. Only the tower
+        clouds change: every random draw, every echo, ``y``, ``core_type`` and GLM
+        stay the same for the same ``seed``.
 
     Returns
     -------
@@ -309,8 +335,16 @@ def goes_mrms(
         raise ValueError(f"size must be an integer >= 8, got {size!r}")
     if density < 0 or noise < 0:
         raise ValueError("density and noise must be >= 0")
+    if not tower_edge_blur > 0:
+        raise ValueError(
+            f"tower_edge_blur must be > 0 (pixels; 0.6 = sharp, 3.0 = diffuse), "
+            f"got {tower_edge_blur!r}"
+        )
     rng = np.random.default_rng([int(seed), int(size), 20210])
-    parts = [_one_scene(rng, int(size), float(density), float(noise)) for _ in range(int(n))]
+    parts = [
+        _one_scene(rng, int(size), float(density), float(noise), float(tower_edge_blur))
+        for _ in range(int(n))
+    ]
     x, y, light, bnd, dense, core = (np.stack(p) for p in zip(*parts))
     attrs = {
         "name": "goes_mrms",
