@@ -205,6 +205,18 @@ def test_kendall_matches_scipy_with_ties_and_bootstrap():
     assert evaluate.rank_methods([0.2, 0.9, 0.5], ["a", "b", "c"]) == ["b", "c", "a"]
 
 
+def test_kendall_tie_tolerance_is_scipy_on_the_rounded_scores():
+    """Round-off perturbations below rtol * max|score| must not decide an order."""
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        a, b = rng.integers(0, 4, 8).astype(float), rng.integers(0, 4, 8).astype(float)
+        if len(set(a)) > 1 and len(set(b)) > 1:
+            want = stats.kendalltau(a, b)[0]
+            noisy = a + 1e-9 * rng.standard_normal(8)
+            assert evaluate.kendall_tau(noisy, b, rtol=1e-6) == pytest.approx(want)
+            assert evaluate.kendall_tau(noisy, b) != pytest.approx(want)  # round-off decides
+
+
 def test_cascading_randomisation_restores_weights_and_decorrelates(keras):
     inp = keras.Input((12,))
     h = keras.layers.Dense(16, activation="relu", name="h1")(inp)
