@@ -13,7 +13,10 @@ median of three further changes (sliders move to values not shown before;
 menus cycle through their options, so later visits may hit caches: the
 warm-up is reported as ``first``). Each demo runs in its own process and
 reports its peak resident memory (``ru_maxrss``, everything the chapter's
-models and the demo hold). The target is 1 s per change (issue 18).
+models and the demo hold). The target is 1 s per change (issue 18). On a
+shared, loaded machine wall-clock times swing with the load; the CPU seconds
+of the change (all threads of the process) are reported beside them and are
+the steadier number to compare before/after.
 
 ``--chapters`` executes chapters in a kernel (as Run All does) while a thread
 polls the kernel's resident memory (with its children) every 0.1 s; it reports
@@ -108,15 +111,16 @@ def _values(control, k: int) -> list:
     return [opts[(i + j + 1) % len(opts)] for j in range(k)]
 
 
-def _change(control, value) -> float:
+def _change(control, value) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (all threads) of one change."""
     import ipywidgets as W
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if isinstance(control, W.Button):
         control.click()
     else:
         control.value = value
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def measure(name: str) -> dict:
@@ -158,10 +162,12 @@ def measure(name: str) -> dict:
             values = _values(c, 4)
         if not values:
             continue
-        times, figures = [], []
+        times, cpu, figures = [], [], []
         for v in values:
             _inline_show.count = 0
-            times.append(_change(c, v))
+            wall, used = _change(c, v)
+            times.append(wall)
+            cpu.append(used)
             figures.append(_inline_show.count)
         if not isinstance(c, W.Button):
             c.value = start
@@ -171,6 +177,8 @@ def measure(name: str) -> dict:
                 "kind": type(c).__name__,
                 "first": round(times[0], 3),
                 "median": round(statistics.median(times[1:]), 3),
+                "cpu_first": round(cpu[0], 3),
+                "cpu_median": round(statistics.median(cpu[1:]), 3),
                 "max_figures": max(figures),
                 "on_release": getattr(c, "continuous_update", False) is False,
             }
@@ -304,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             flag = "" if r["median"] <= 1.0 and r["first"] <= 1.0 else "  > 1 s"
             print(
                 f"  {r['control'][:22]:22} {r['kind']:16} first {r['first']:6.3f} s  "
-                f"median {r['median']:6.3f} s  figures {r['max_figures']}"
+                f"median {r['median']:6.3f} s  (CPU {r['cpu_first']:.3f} / {r['cpu_median']:.3f} s)"
+                f"  figures {r['max_figures']}"
                 f"{'' if r['on_release'] else '  (updates while dragging)'}{flag}"
             )
     if args.json:
