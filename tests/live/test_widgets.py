@@ -2,9 +2,10 @@
 
 In-process checks (no browser): every slider of every demo sends its value on
 release (``continuous_update=False``), and one change draws exactly one figure
-(``plt.show`` counted) even when a control resets others (the Clever Hans scene
+(``plt.show`` and ``widgets._live.emit`` counted) even when a control resets others (the Clever Hans scene
 slider sets tag and poles; the convection scene type sets the sample menu).
-``tools/widget_timing.py`` measures the times in a real kernel; tests/live/
+``tools/widget_timing.py`` measures the times in a real kernel, ``benchmarks/widgets.py``
+in-process; tests/live/
 test_notebooks.py measures them in JupyterLab.
 """
 
@@ -38,6 +39,10 @@ def shows(monkeypatch):
         plt.close("all")
 
     monkeypatch.setattr(plt, "show", show)
+    from xai4ess.widgets import _live
+
+    # the demos show their figure through FigureView: one PNG per redraw
+    monkeypatch.setattr(_live, "emit", lambda output, png: show())
     return count
 
 

@@ -136,7 +136,8 @@ def climate_demo(model=None, dataset=None, *, year: int = 2080, method: str = "l
     >>> xai4ess.widgets.climate_demo()  # doctest: +SKIP
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from ._live import FigureView
 
     model, dataset = _defaults(model, dataset)
     members = [int(m) for m in np.unique(dataset.member)]
@@ -161,22 +162,20 @@ def climate_demo(model=None, dataset=None, *, year: int = 2080, method: str = "l
     member_w = widgets.Dropdown(options=members, value=members[0], description="member")
     methods = list(dict.fromkeys([method, *_DEMO_METHODS]))
     method_w = widgets.Dropdown(options=methods, value=method, description="method")
-    out = widgets.Output()
+    view = FigureView()
 
     def draw(*_):
-        with out:
-            out.clear_output(wait=True)
-            climate_demo_figure(
-                model,
-                dataset,
-                year=slider.value,
-                member=member_w.value,
-                method=method_w.value,
-                predictions=predictions(member_w.value),
-            )
-            plt.show()
+        fig = climate_demo_figure(
+            model,
+            dataset,
+            year=slider.value,
+            member=member_w.value,
+            method=method_w.value,
+            predictions=predictions(member_w.value),
+        )
+        view.show(fig, layout_key="climate")  # replaces the figure: plots never stack
 
     for w in (slider, member_w, method_w):
         w.observe(draw, names="value")
     draw()
-    return widgets.VBox([widgets.HBox([slider, member_w, method_w]), out])
+    return widgets.VBox([widgets.HBox([slider, member_w, method_w]), view.output])

@@ -184,7 +184,8 @@ def convection_explorer(
     >>> w = convection_explorer()  # doctest: +SKIP
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from ._live import FigureView
 
     models = _resolve(models)
     ds = _test_set()
@@ -199,7 +200,7 @@ def convection_explorer(
     frame = widgets.IntSlider(
         value=2, min=0, max=ds.x.shape[-1] - 1, description="frame", continuous_update=False
     )
-    out = widgets.Output()
+    view = FigureView()
 
     def samples_of(k: int):
         idx = np.arange(len(ds)) if k < 0 else np.flatnonzero(ds.kind == k)
@@ -210,10 +211,8 @@ def convection_explorer(
     def redraw(*_):
         if sample.value is None or state["hold"]:
             return
-        convection_figure(sample.value, frame.value, models=models, method=method)
-        with out:
-            out.clear_output(wait=True)  # replace the figure: plots never stack
-            plt.show()
+        fig = convection_figure(sample.value, frame.value, models=models, method=method)
+        view.show(fig, layout_key="convection")  # replaces the figure: plots never stack
 
     def on_kind(change):
         # new options, then one redraw (setting the options alone would redraw too)
@@ -233,4 +232,4 @@ def convection_explorer(
     sample.options = opts
     sample.value = opts[0][1]
     redraw()
-    return widgets.VBox([widgets.HBox([kind, sample, frame]), out])
+    return widgets.VBox([widgets.HBox([kind, sample, frame]), view.output])

@@ -283,28 +283,55 @@ def goes_mrms_demo_figure(
     -------
     matplotlib.figure.Figure
     """
+    model, data = _load(model, data)
+    if not 0 <= scene < len(data):
+        raise IndexError(f"scene must be in 0..{len(data) - 1}, got {scene}")
+    est = _estimate(model, data, scene)
+    if row is None or col is None:
+        row, col = _default_pixel(est)
+    return _demo_figure(
+        model, data, scene, est, _pixel(model, data, scene, est, row, col, method, zoom), method
+    )
+
+
+def _estimate(model, data, scene: int) -> np.ndarray:
+    """The network's estimate (dBZ) for one scene, ``(H, W)``."""
+    return model.predict(goes_mrms_inputs(data[scene]), verbose=0)[0, ..., 0]
+
+
+def _pixel(model, data, scene, est, row, col, method, zoom=True) -> dict:
+    """What the figure shows about one output pixel: relevance, receptive field, zoom window."""
     from ..attribution import explain
     from ..errors import TargetError
+    from ..rf import box
+
+    h, w = est.shape
+    if not (0 <= row < h and 0 <= col < w):
+        raise TargetError(f"pixel ({row}, {col}) is outside the {h} x {w} scene")
+    xin = goes_mrms_inputs(data[scene])
+    r = explain(model, xin, method=method, target=(int(row), int(col)))[0]
+    (b0, b1), (c0, c1) = box(model, "mrms", (row, col))
+    trf = ((max(b0, 0), min(b1, h - 1)), (max(c0, 0), min(c1, w - 1)))
+    pad = 6
+    window = (
+        (
+            (max(trf[0][0] - pad, 0), min(trf[0][1] + pad, h - 1)),
+            (max(trf[1][0] - pad, 0), min(trf[1][1] + pad, w - 1)),
+        )
+        if zoom
+        else None
+    )
+    return {"row": int(row), "col": int(col), "r": r, "trf": trf, "window": window}
+
+
+def _demo_figure(model, data, scene, est, px, method):
     from ..plot import box_patch as _box_patch
     from ..plot import channel_relevance, new_figure
     from ..plot import draw_channel as _draw_channel
     from ..plot import draw_dbz as _draw_dbz
     from ..plot import km_axes_labels as _label
-    from ..rf import box
 
-    model, data = _load(model, data)
-    if not 0 <= scene < len(data):
-        raise IndexError(f"scene must be in 0..{len(data) - 1}, got {scene}")
-    xin = goes_mrms_inputs(data[scene])
-    est = model.predict(xin, verbose=0)[0, ..., 0]
-    h, w = est.shape
-    if row is None or col is None:
-        row, col = _default_pixel(est)
-    if not (0 <= row < h and 0 <= col < w):
-        raise TargetError(f"pixel ({row}, {col}) is outside the {h} x {w} scene")
-    r = explain(model, xin, method=method, target=(int(row), int(col)))[0]
-    (b0, b1), (c0, c1) = box(model, "mrms", (row, col))
-    trf = ((max(b0, 0), min(b1, h - 1)), (max(c0, 0), min(c1, w - 1)))
+    row, col, trf = px["row"], px["col"], px["trf"]
     pk = float(data.attrs.get("pixel_km", 2.0))
     fig, axes = new_figure(2, 4, size=3.3)
     x = data.x[scene]
@@ -316,21 +343,12 @@ def goes_mrms_demo_figure(
         ax.add_patch(_box_patch(trf, pk))
         ax.plot((col + 0.5) * pk, (row + 0.5) * pk, "x", color="k", ms=7, mew=2)
         _label(ax, pk, left=(k == 0))
-    pad = 6
-    window = (
-        (
-            (max(trf[0][0] - pad, 0), min(trf[0][1] + pad, h - 1)),
-            (max(trf[1][0] - pad, 0), min(trf[1][1] + pad, w - 1)),
-        )
-        if zoom
-        else None
-    )
     channel_relevance(
-        r,
+        px["r"],
         target=(row, col),
         box=trf,
         pixel_km=pk,
-        zoom=window,
+        zoom=px["window"],
         contours={
             "lightning": data.lightning_mask[scene],
             "cloud edge": data.boundary_mask[scene],
@@ -341,6 +359,40 @@ def goes_mrms_demo_figure(
     fig.colorbar(axes[1, -1].images[0], ax=list(axes[1]), shrink=0.8, label="relevance")
     fig.suptitle(f"scene {scene}, output pixel ({row}, {col}): {method}")
     return fig
+
+
+def _move_pixel(fig, data, scene, est, px, method) -> None:
+    """Show another output pixel in a figure of :func:`_demo_figure` (same scene and method).
+
+    Updates in place what depends on the pixel: crosses, receptive-field boxes,
+    the relevance images, their shared colour scale, zoom and titles; the
+    scene panels and the zone outlines stay. The result looks as a new figure would.
+    """
+    from ..plot import relevance_norm
+
+    row, col, trf, r = px["row"], px["col"], px["trf"], px["r"]
+    pk = float(data.attrs.get("pixel_km", 2.0))
+    grid = np.array(fig.axes[:8], dtype=object).reshape(2, 4)
+    (r0, r1), (c0, c1) = trf
+    for ax in grid.ravel():
+        ax.patches[-1].set_bounds(c0 * pk, r0 * pk, (c1 - c0 + 1) * pk, (r1 - r0 + 1) * pk)
+        ax.lines[-1].set_data([(col + 0.5) * pk], [(row + 0.5) * pk])
+    grid[0, 3].set_title(f"estimate ({est[row, col]:.0f} dBZ at x)")
+    # as channel_relevance draws it: one symmetric scale, shares of R+ in the titles
+    r64 = np.asarray(r, dtype=np.float64)
+    pos = np.clip(r64, 0, None).sum(axis=(0, 1))
+    share = pos / pos.sum() if pos.sum() > 0 else np.full(len(pos), np.nan)
+    norm = relevance_norm(r64, signed=True, percentile=99.9)
+    for k, ax in enumerate(grid[1]):
+        im = ax.images[0]
+        im.set_data(r64[..., k])
+        im.set_norm(norm)
+        ax.set_title(ax.get_title().split(":")[0] + f": {share[k]:.0%} of R+")
+        if px["window"] is not None:
+            (w0, w1), (v0, v1) = px["window"]
+            ax.set_xlim(v0 * pk, (v1 + 1) * pk)
+            ax.set_ylim((w1 + 1) * pk, w0 * pk)
+    fig.suptitle(f"scene {scene}, output pixel ({row}, {col}): {method}")
 
 
 def goes_mrms_demo(
@@ -359,12 +411,19 @@ def goes_mrms_demo(
         method menu and the figure of :func:`goes_mrms_demo_figure`.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from ._live import FigureView
 
     model, data = _load(model, data)
     h, w = data.y.shape[1:3]
-    est = model.predict(goes_mrms_inputs(data[scene]), verbose=0)[0, ..., 0]
-    r0, c0 = _default_pixel(est)
+    estimates: dict[int, np.ndarray] = {}
+
+    def estimate(s: int) -> np.ndarray:
+        if s not in estimates:
+            estimates[s] = _estimate(model, data, s)
+        return estimates[s]
+
+    r0, c0 = _default_pixel(estimate(scene))
     # continuous_update=False: sliders send one value on release (no redraws while dragging)
     scene_w = widgets.IntSlider(
         value=scene, min=0, max=len(data) - 1, description="scene", continuous_update=False
@@ -378,19 +437,25 @@ def goes_mrms_demo(
     method_w = widgets.Dropdown(
         options=list(dict.fromkeys([method, *methods])), value=method, description="method"
     )
-    out = widgets.Output()
+    view = FigureView()
+    shown: dict = {}
 
     def draw(*_):
-        goes_mrms_demo_figure(model, data, scene_w.value, row_w.value, col_w.value, method_w.value)
-        with out:
-            out.clear_output(wait=True)  # replace the figure: plots never stack
-            plt.show()
+        s, m = scene_w.value, method_w.value
+        est = estimate(s)
+        px = _pixel(model, data, s, est, row_w.value, col_w.value, m)
+        if shown.get("key") == (s, m):  # same scene and method: move the pixel in place
+            _move_pixel(view.figure, data, s, est, px, m)
+            view.show()
+        else:
+            view.show(_demo_figure(model, data, s, est, px, m), layout_key="goes_mrms")
+            shown["key"] = (s, m)
 
     for control in (scene_w, row_w, col_w, method_w):
         control.observe(draw, names="value")
     draw()
     controls = widgets.HBox([widgets.VBox([scene_w, method_w]), widgets.VBox([row_w, col_w])])
-    return widgets.VBox([controls, out])
+    return widgets.VBox([controls, view.output])
 
 
 def goes_mrms_composite(a: np.ndarray, examples: np.ndarray, half: int = 28) -> np.ndarray:

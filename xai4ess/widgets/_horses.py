@@ -242,9 +242,9 @@ def hans_demo(
     >>> demo = hans_demo()  # doctest: +SKIP
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     from ..plot import RELEVANCE_CMAP, new_figure, relevance_norm
+    from ._live import FigureView
 
     ds = _test_set()
     # continuous_update=False: a drag sends one value, on release (no redraws while dragging)
@@ -264,7 +264,7 @@ def hans_demo(
     method_box = w.Dropdown(options=list(methods), value=methods[0], description="method")
     tag_box = w.Checkbox(value=bool(ds.has_tag[int(index)]), description="tag")
     pole_box = w.Checkbox(value=bool(ds.has_pole[int(index)]), description="poles")
-    out = w.Output()
+    view = FigureView()
     state = {"hold": False}
     cache: dict = {}
 
@@ -298,9 +298,7 @@ def hans_demo(
         ax.set_xlim(0, 1)
         ax.set_xlabel("predicted probability")
         ax.set_title(f"{model_name} model")
-        with out:
-            out.clear_output(wait=True)  # replace the figure: plots never stack
-            plt.show()
+        view.show(fig, layout_key="hans")  # replaces the figure: plots never stack
 
     def on_scene(change):
         # a new scene shows its own tag/poles: set both toggles, then draw once (not 3 times)
@@ -317,4 +315,4 @@ def hans_demo(
         box.observe(draw, names="value")
     draw()
     controls = w.VBox([w.HBox([scene, model_box]), w.HBox([method_box, tag_box, pole_box])])
-    return w.VBox([controls, out])
+    return w.VBox([controls, view.output])

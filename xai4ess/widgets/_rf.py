@@ -141,7 +141,8 @@ def rf_builder(layers: Sequence[str] = GOES_MRMS_LAYERS, pixel_km: float = 2.0):
     >>> w = rf_builder()  # doctest: +SKIP
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from ._live import FigureView
 
     start = list(layers)
     state = {"layers": list(layers)}
@@ -156,16 +157,15 @@ def rf_builder(layers: Sequence[str] = GOES_MRMS_LAYERS, pixel_km: float = 2.0):
         description="pixels",
     )
     text = widgets.HTML()
-    out = widgets.Output()
+    view = FigureView()
 
     def redraw(*_):
         text.value = "<code>" + ", ".join(state["layers"] or ["(no layers)"]) + "</code>"
-        with out:
-            out.clear_output(wait=True)
-            if state["layers"]:
-                rf_builder_figure(state["layers"], _PIXELS[pixels.value])
-                plt.show()
-            else:
+        if state["layers"]:
+            view.show(rf_builder_figure(state["layers"], _PIXELS[pixels.value]), "rf")
+        else:
+            with view.output:
+                view.output.clear_output(wait=True)
                 print("Add a layer to start.")
 
     def on_add(_):
@@ -191,4 +191,6 @@ def rf_builder(layers: Sequence[str] = GOES_MRMS_LAYERS, pixel_km: float = 2.0):
     clear.on_click(on_clear)
     pixels.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([choice, add, undo, reset, clear]), pixels, text, out])
+    return widgets.VBox(
+        [widgets.HBox([choice, add, undo, reset, clear]), pixels, text, view.output]
+    )

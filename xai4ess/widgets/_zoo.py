@@ -151,10 +151,10 @@ def alpha_demo(
     >>> xai4ess.widgets.alpha_demo(model, x[:12])  # doctest: +SKIP
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     from ..attribution import method_info
     from ..plot import heatmap, new_figure
+    from ._live import FigureView
 
     x = np.asarray(x, dtype=np.float32)
     cache: dict = {}
@@ -170,7 +170,7 @@ def alpha_demo(
         style={"description_width": "initial"},
         continuous_update=False,
     )
-    out = widgets.Output()
+    view = FigureView()
 
     def draw(*_):
         i, m, a = image.value, method.value, alpha.value
@@ -180,24 +180,20 @@ def alpha_demo(
             cache[key] = _explain(model, x[i : i + 1], m, a, target)[0]
         r = cache[key]
         scores = np.asarray(model(x[i : i + 1], training=False))[0]
-        with out:
-            out.clear_output(wait=True)
-            fig, axes = new_figure(1, 2, size=3.2)
-            _image(axes[0, 0], x[i])
-            axes[0, 0].set_title(
-                f"image {i}: p({class_name}) = {scores[class_index]:.2f}", fontsize=9
-            )
-            signed = method_info(m).signed or bool(np.any(r < 0))
-            heatmap(
-                None,
-                r,
-                ax=axes[0, 1],
-                signed=signed,
-                title=f"{_label(m, a)}\nnegative share: {_negative_share(r):.0%}",
-            )
-            plt.show()
+        fig, axes = new_figure(1, 2, size=3.2)
+        _image(axes[0, 0], x[i])
+        axes[0, 0].set_title(f"image {i}: p({class_name}) = {scores[class_index]:.2f}", fontsize=9)
+        signed = method_info(m).signed or bool(np.any(r < 0))
+        heatmap(
+            None,
+            r,
+            ax=axes[0, 1],
+            signed=signed,
+            title=f"{_label(m, a)}\nnegative share: {_negative_share(r):.0%}",
+        )
+        view.show(fig, layout_key="alpha")  # replaces the figure: plots never stack
 
     for w in (image, method, alpha):
         w.observe(draw, names="value")
     draw()
-    return widgets.VBox([widgets.HBox([image, method]), alpha, out])
+    return widgets.VBox([widgets.HBox([image, method]), alpha, view.output])
