@@ -50,6 +50,13 @@ def _counting_show(*a, **k):
     return _orig_show(*a, **k)
 plt.show = _counting_show
 
+import xai4ess.widgets._live as _live  # the demos show their figures through _live.emit
+_orig_emit = _live.emit
+def _counting_emit(*a, **k):
+    _shows[0] += 1
+    return _orig_emit(*a, **k)
+_live.emit = _counting_emit
+
 def _controls(w):
     found = []
     if isinstance(w, (W.Dropdown, W.IntSlider, W.FloatSlider, W.SelectionSlider, W.Checkbox,
