@@ -195,7 +195,7 @@ def test_every_method_shapes_and_dtype(keras):
     model = small_cnn(keras, 7, bias=True, in_shape=(12, 12, 2))
     x = np.random.default_rng(7).random((3, 12, 12, 2)).astype(np.float32)
     table = xai4ess.methods()
-    assert len(table) == 18 and {"backend", "signed", "question", "output"} <= set(table.columns)
+    assert len(table) == 19 and {"backend", "signed", "question", "output"} <= set(table.columns)
     for name, row in table.iterrows():
         r = xai4ess.explain(model, x, name)
         expected = x.shape if row.output == "x.shape" else x.shape[:-1]
