@@ -127,7 +127,7 @@ MODERN_MISSING := $(foreach v,$(MODERN_OPTIONAL),$(if $(call find_python,$(v)),,
 .PHONY: venv-modern venv-colab test-modern colab-run
 
 # What a Colab runtime has before the student's first cell (no xai4ess): tools/colab_run.py.
-.venv-colab312/.installed: constraints-py312.txt tools/colab_run.py
+.venv-colab312/.installed: constraints-py312.txt
 	@py="$(call find_python,3.12)"; \
 	if [ -z "$$py" ]; then echo "error: Python 3.12 is missing on this machine. Get it with 'pyenv install 3.12'."; exit 1; fi; \
 	rm -rf .venv-colab312 && $$py tools/colab_run.py venv .venv-colab312 --python $$py

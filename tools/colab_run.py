@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -93,7 +94,8 @@ def _peak_gb(pid: int | None) -> float | None:
 
 
 def _first_line(text: str) -> str:
-    lines = [ln for ln in str(text).strip().splitlines() if ln.strip()]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # ANSI colours of tracebacks
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return (lines[-1] if lines else "")[:200]
 
 
@@ -109,6 +111,8 @@ def run_notebook(
     setup = nb.cells[0]
     assert "google.colab" in setup.source, f"{path.name}: the first cell is not the setup cell"
     setup.source = setup.source.replace(GITHUB, source)
+    if colab:  # the kernel believes it runs on Colab from the setup cell on
+        setup.source = ON_COLAB + "\n" + setup.source
     row: dict[str, object] = {"chapter": path.stem, "status": "ok", "error": ""}
     with tempfile.TemporaryDirectory(prefix="colab-content-") as content:
         client = NotebookClient(
@@ -120,8 +124,6 @@ def run_notebook(
         start = time.perf_counter()
         with client.setup_kernel(cwd=content):
             pid = getattr(client.km.provisioner, "pid", None)
-            if colab:
-                client.kc.execute_interactive(ON_COLAB, timeout=60)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
