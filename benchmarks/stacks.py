@@ -139,14 +139,15 @@ def extra_tables() -> list[str]:
         data = json.loads(colab.read_text())
         lines += ["", "### Colab-style run of the student notebooks", "", data["header"], ""]
         lines += [
-            "| chapter | status | seconds | peak memory (GB) | first error |",
+            "| chapter | status | seconds (setup cell) | peak memory (GB) | first error |",
             "| --- | --- | ---: | ---: | --- |",
         ]
         for r in data["rows"]:
             peak = "-" if r.get("peak_gb") is None else f"{r['peak_gb']:.2f}"
             err = str(r["error"]).replace("|", "\\|") or "-"
+            setup = f" ({r['setup_seconds']:.0f})" if r.get("setup_seconds") is not None else ""
             lines.append(
-                f"| {r['chapter']} | {r['status']} | {r['seconds']:.1f} | {peak} | {err} |"
+                f"| {r['chapter']} | {r['status']} | {r['seconds']:.1f}{setup} | {peak} | {err} |"
             )
     return lines
 

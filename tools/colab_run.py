@@ -128,6 +128,7 @@ def run_notebook(
                 if cell.cell_type != "code":
                     continue
                 client.timeout = setup_timeout if index == 0 else timeout
+                t0 = time.perf_counter()
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
@@ -138,6 +139,9 @@ def run_notebook(
                     row["status"] = "error"
                     row["error"] = f"cell {index}: {_first_line(exc)}"
                     break
+                finally:
+                    if index == 0:
+                        row["setup_seconds"] = round(time.perf_counter() - t0, 1)
             row["peak_gb"] = _peak_gb(pid)
         row["seconds"] = round(time.perf_counter() - start, 1)
     if row["status"] == "ok":
@@ -172,13 +176,16 @@ def table(rows: list[dict[str, object]], header: str) -> str:
     out = [
         header,
         "",
-        "| chapter | status | seconds | peak memory (GB) | first error |",
+        "| chapter | status | seconds (setup cell) | peak memory (GB) | first error |",
         "| --- | --- | ---: | ---: | --- |",
     ]
     for r in rows:
         peak = f"{r['peak_gb']:.2f}" if r.get("peak_gb") is not None else "-"
         err = str(r["error"]).replace("|", "\\|")
-        out.append(f"| {r['chapter']} | {r['status']} | {r['seconds']:.1f} | {peak} | {err} |")
+        setup = f" ({r['setup_seconds']:.0f})" if r.get("setup_seconds") is not None else ""
+        out.append(
+            f"| {r['chapter']} | {r['status']} | {r['seconds']:.1f}{setup} | {peak} | {err} |"
+        )
     return "\n".join(out) + "\n"
 
 

@@ -47,11 +47,18 @@ def test_on_colab_snippet_makes_the_setup_branch_run():
 
 def test_table_lists_every_row_and_escapes_pipes():
     rows = [
-        {"chapter": "01_a", "status": "ok", "seconds": 1.25, "peak_gb": 0.5, "error": ""},
+        {
+            "chapter": "01_a",
+            "status": "ok",
+            "seconds": 1.25,
+            "peak_gb": 0.5,
+            "error": "",
+            "setup_seconds": 30.4,
+        },
         {"chapter": "02_b", "status": "error", "seconds": 3.0, "peak_gb": None, "error": "a|b"},
     ]
     text = colab_run.table(rows, "head")
     lines = text.splitlines()
     assert lines[0] == "head"
-    assert "| 01_a | ok | 1.2 | 0.50 |  |" in lines  # 1.25 rounds half to even
+    assert "| 01_a | ok | 1.2 (30) | 0.50 |  |" in lines  # 1.25 rounds half to even
     assert "| 02_b | error | 3.0 | - | a\\|b |" in lines
