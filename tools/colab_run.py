@@ -35,9 +35,11 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,12 +102,22 @@ def _first_line(text: str) -> str:
 
 
 def run_notebook(
-    path: Path, source: str, colab: bool, timeout: int, setup_timeout: int
+    path: Path,
+    source: str,
+    colab: bool,
+    timeout: int,
+    setup_timeout: int,
+    notebook_timeout: int = 2400,
 ) -> dict[str, object]:
-    """Execute one notebook; returns a table row."""
+    """Execute one notebook; returns a table row.
+
+    Besides nbclient's timeout per cell, a watchdog kills the kernel after
+    ``notebook_timeout`` seconds: once in these runs, kernel and client both sat
+    idle, each waiting for the other, and the cell timeout never fired.
+    """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
     setup = nb.cells[0]
@@ -124,6 +136,18 @@ def run_notebook(
         start = time.perf_counter()
         with client.setup_kernel(cwd=content):
             pid = getattr(client.km.provisioner, "pid", None)
+            fired: list[bool] = []
+
+            def kill() -> None:
+                fired.append(True)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (OSError, TypeError):
+                    pass
+
+            watchdog = threading.Timer(notebook_timeout, kill)
+            watchdog.daemon = True
+            watchdog.start()
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -139,9 +163,18 @@ def run_notebook(
                     row["status"] = "error"
                     row["error"] = f"cell {index}: {_first_line(exc)}"
                     break
+                except DeadKernelError:
+                    row["status"] = "timeout" if fired else "dead kernel"
+                    row["error"] = f"cell {index}: " + (
+                        f"notebook not done after {notebook_timeout} s, kernel killed"
+                        if fired
+                        else "the kernel died (out of memory?)"
+                    )
+                    break
                 finally:
                     if index == 0:
                         row["setup_seconds"] = round(time.perf_counter() - t0, 1)
+            watchdog.cancel()
             row["peak_gb"] = _peak_gb(pid)
         row["seconds"] = round(time.perf_counter() - start, 1)
     if row["status"] == "ok":
@@ -210,7 +243,9 @@ def run(args: argparse.Namespace) -> int:
     print(header, flush=True)
     rows = []
     for path in paths:
-        row = run_notebook(path, args.source, args.colab, args.timeout, args.setup_timeout)
+        row = run_notebook(
+            path, args.source, args.colab, args.timeout, args.setup_timeout, args.notebook_timeout
+        )
         rows.append(row)
         peak = f"{row['peak_gb']:.2f} GB" if row.get("peak_gb") is not None else "-"
         print(
@@ -243,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--keep", action="store_true", help="do not uninstall xai4ess first")
     r.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     r.add_argument("--setup-timeout", type=int, default=1200, help="seconds for the setup cell")
+    r.add_argument(
+        "--notebook-timeout", type=int, default=2400, help="seconds per notebook (watchdog)"
+    )
     r.add_argument("--out", type=Path, help="Markdown table (and a .json beside it)")
     args = parser.parse_args(argv)
     if args.cmd == "venv":
