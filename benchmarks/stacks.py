@@ -116,6 +116,10 @@ def report() -> str:
     return "\n".join(lines)
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+
+
 def extra_tables() -> list[str]:
     """Install times per route (``stacks/install.json``, measured by hand with ``time``) and
     the Colab-style run of the student notebooks (``stacks/colab_run.json``, written by
@@ -126,12 +130,12 @@ def extra_tables() -> list[str]:
         data = json.loads(install.read_text())
         lines += ["", "### Install routes from scratch", "", data["note"], ""]
         lines += [
-            "| route | Python | command | minutes | load (1 min) at start / end |",
+            "| route | Python | command | time | load (1 min) at start / end |",
             "| --- | --- | --- | ---: | --- |",
         ]
         for r in data["rows"]:
             lines.append(
-                f"| {r['route']} | {r['python']} | `{r['command']}` | {r['seconds'] / 60:.1f} "
+                f"| {r['route']} | {r['python']} | `{r['command']}` | {_duration(r['seconds'])} "
                 f"| {r['load']} |"
             )
     colab = OUT / "colab_run.json"
