@@ -112,11 +112,17 @@ assignments-check: $(STAMP)
 # pin checks, and chapters executed end to end with their headline numbers compared with
 # the pinned stack's (tests/modern/headlines.py). Python 3.12 is required; 3.13 is used
 # where the machine has it (a missing one is reported, with how to get it).
+# Then the Colab-style run (tools/colab_run.py): a Python 3.12 venv with only what Colab
+# preinstalls (.venv-colab312), every notebooks/*.ipynb executed with nbclient from its
+# own setup cell (which installs xai4ess from this checkout's git HEAD); COLAB_RUN=0 skips it.
 MODERN_REQUIRED ?= 3.12
 MODERN_OPTIONAL ?= 3.13
 MODERN_CHAPTERS ?= 02_clever_hans 07_receptive_fields
 MODERN_UNIT ?= tests/unit -m "not pins and not book and not browser"
 MODERN_CHAPTER_PYTHON ?= 3.12
+COLAB_RUN ?= 1
+COLAB_NOTEBOOKS ?=
+COLAB_TABLE ?= _build/colab_run.md
 find_python = $(shell for p in $$(command -v python$(1)) $(HOME)/.pyenv/versions/$(1).*/bin/python$(1); do \
   "$$p" -c 'import sys; assert sys.version_info[:2] == tuple(map(int, "$(1)".split(".")))' 2>/dev/null \
   && { echo "$$p"; break; }; done)
@@ -124,7 +130,21 @@ modern_tag = $(subst .,,$(1))
 MODERN_FOUND := $(MODERN_REQUIRED) $(foreach v,$(MODERN_OPTIONAL),$(if $(call find_python,$(v)),$(v)))
 MODERN_MISSING := $(foreach v,$(MODERN_OPTIONAL),$(if $(call find_python,$(v)),,$(v)))
 
-.PHONY: venv-modern test-modern
+.PHONY: venv-modern venv-colab test-modern colab-run
+
+# What a Colab runtime has before the student's first cell (no xai4ess): tools/colab_run.py.
+.venv-colab312/.installed: constraints-py312.txt
+	@py="$(call find_python,3.12)"; \
+	if [ -z "$$py" ]; then echo "error: Python 3.12 is missing on this machine. Get it with 'pyenv install 3.12'."; exit 1; fi; \
+	rm -rf .venv-colab312 && $$py tools/colab_run.py venv .venv-colab312 --python $$py
+	touch $@
+
+venv-colab: .venv-colab312/.installed
+
+colab-run: venv-colab
+	@mkdir -p $(dir $(COLAB_TABLE))
+	.venv-colab312/bin/python tools/colab_run.py run $(COLAB_NOTEBOOKS) --out $(COLAB_TABLE)
+
 
 .venv-py%/.installed: pyproject.toml constraints-py%.txt
 	@v=$(patsubst 3%,3.%,$*); py="$(call find_python,$(patsubst 3%,3.%,$*))"; \
@@ -149,3 +169,5 @@ test-modern: venv-modern
 	  .venv-py$$t/bin/python -m pytest $(MODERN_UNIT); done
 	@echo "== chapters $(MODERN_CHAPTERS) on Python $(MODERN_CHAPTER_PYTHON)"
 	.venv-py$(call modern_tag,$(MODERN_CHAPTER_PYTHON))/bin/python tests/modern/headlines.py check $(MODERN_CHAPTERS)
+	@if [ "$(COLAB_RUN)" != 0 ]; then echo "== Colab-style run of notebooks/*.ipynb on Python 3.12 (.venv-colab312)"; \
+	  $(MAKE) --no-print-directory colab-run; fi

@@ -64,7 +64,7 @@ def measure(batch: int = 64) -> dict:
 
 
 def report() -> str:
-    runs = [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
+    runs = [json.loads(p.read_text()) for p in sorted(OUT.glob("py*.json"))]
     if not runs:
         raise SystemExit("no measurements in benchmarks/stacks/: run `measure` on each stack")
     heads = [
@@ -111,8 +111,49 @@ def report() -> str:
             t, fwd = best(r, name), best(r, "(forward pass)")
             cells.append("-" if t is None else f"{t:.4f} s ({t / fwd:.1f}x)")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += extra_tables()
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+
+
+def extra_tables() -> list[str]:
+    """Install times per route (``stacks/install.json``, measured by hand with ``time``) and
+    the Colab-style run of the student notebooks (``stacks/colab_run.json``, written by
+    ``tools/colab_run.py run --out``)."""
+    lines: list[str] = []
+    install = OUT / "install.json"
+    if install.exists():
+        data = json.loads(install.read_text())
+        lines += ["", "### Install routes from scratch", "", data["note"], ""]
+        lines += [
+            "| route | Python | command | time | load (1 min) at start / end |",
+            "| --- | --- | --- | ---: | --- |",
+        ]
+        for r in data["rows"]:
+            lines.append(
+                f"| {r['route']} | {r['python']} | `{r['command']}` | {_duration(r['seconds'])} "
+                f"| {r['load']} |"
+            )
+    colab = OUT / "colab_run.json"
+    if colab.exists():
+        data = json.loads(colab.read_text())
+        lines += ["", "### Colab-style run of the student notebooks", "", data["header"], ""]
+        lines += [
+            "| chapter | status | seconds (setup cell) | peak memory (GB) | first error |",
+            "| --- | --- | ---: | ---: | --- |",
+        ]
+        for r in data["rows"]:
+            peak = "-" if r.get("peak_gb") is None else f"{r['peak_gb']:.2f}"
+            err = str(r["error"]).replace("|", "\\|") or "-"
+            setup = f" ({r['setup_seconds']:.0f})" if r.get("setup_seconds") is not None else ""
+            lines.append(
+                f"| {r['chapter']} | {r['status']} | {r['seconds']:.1f}{setup} | {peak} | {err} |"
+            )
+    return lines
 
 
 def main(argv: list[str]) -> int:
