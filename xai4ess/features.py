@@ -280,8 +280,12 @@ def _noise_image(rng, shape, amplitude: float, value_range, gray: bool) -> np.nd
     return np.clip(img, lo, hi).astype(np.float32)
 
 
-def _check_position(position, out_shape, layer: str) -> tuple[int, int]:
-    """(row, col) of one neuron in a conv layer's output grid, or a TargetError."""
+def _check_position(position, sub, shape, layer: str) -> tuple[int, int]:
+    """(row, col) of one neuron in the output grid of ``sub`` (the model up to ``layer``)
+    for inputs of ``shape``, or a TargetError."""
+    out_shape = sub.output_shape
+    if any(v is None for v in out_shape[1:]):  # fully convolutional: run it once
+        out_shape = (None, *sub(np.zeros((1, *shape), np.float32)).shape[1:])
     if len(out_shape) != 4:
         raise TargetError(f"position= needs a layer with spatial output; {layer!r} has {out_shape}")
     row, col = (int(v) for v in position)
@@ -396,7 +400,7 @@ def maximize(
     image_like = len(shape) == 3
     kernel = _gaussian_kernel(blur, shape[-1]) if (blur > 0 and image_like) else None
     if position is not None:
-        position = _check_position(position, sub.output_shape, layer)
+        position = _check_position(position, sub, shape, layer)
     objective, ascent = _objective(sub, unit, position, image_like, l2, centre, spread)
 
     x = tf.constant(x0[None])

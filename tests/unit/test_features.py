@@ -204,3 +204,13 @@ def test_maximize_position_and_gray():
     assert res.final_activation == pytest.approx(1.0, abs=0.02)
     with pytest.raises(xai4ess.TargetError, match="outside"):
         features.maximize(model, "bars", 0, steps=1, position=(14, 0))
+
+
+def test_maximize_position_on_a_fully_convolutional_net():
+    """Input size unknown to the model: input_shape= sets it, position= is checked on it."""
+    inp = keras.Input((None, None, 1))
+    model = keras.Model(inp, keras.layers.Conv2D(2, 3, padding="same", name="conv")(inp))
+    res = features.maximize(model, "conv", 1, steps=5, position=(2, 3), input_shape=(8, 8, 1))
+    assert res.image.shape == (8, 8, 1)
+    with pytest.raises(xai4ess.TargetError, match="outside the 8 x 8"):
+        features.maximize(model, "conv", 1, steps=1, position=(8, 0), input_shape=(8, 8, 1))
