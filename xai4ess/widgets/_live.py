@@ -7,24 +7,42 @@ does them once per kind of figure (``layout_key``): later figures of the same
 kind take the axes positions and the bounding box of the first and are drawn
 once. A demo may also keep its figure and update artists in place
 (``set_data``) before :meth:`FigureView.show`. Either way one PNG replaces the
-previous one in the output area (``clear_output(wait=True)``: no flicker, no
-stacked plots).
+previous one in the output area in a single update of the widget's ``outputs``
+(no flicker, no stacked plots).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 
 __all__: list[str] = []
 
 
 def emit(output, png: bytes) -> None:
-    """Replace what ``output`` shows by the PNG image ``png`` (tests replace this)."""
-    from IPython.display import Image, display
+    """Replace what ``output`` shows by the PNG image ``png`` (tests replace this).
 
-    with output:
-        output.clear_output(wait=True)
-        display(Image(data=png, format="png"))
+    The widget's ``outputs`` are set in one state update instead of capturing a
+    ``display`` call (``with output:``): capturing makes a headless executor
+    (nbclient, used by myst-nb, the grader and the Colab-style run) echo each
+    captured output back to the kernel on the shell channel while it waits there
+    for the cell's reply, which can stall the execution until the cell timeout
+    (jupyter/nbclient#312). In JupyterLab both ways show the same image.
+    """
+    output.outputs = (_display_data({"image/png": base64.b64encode(png).decode("ascii")}),)
+
+
+def show_text(output, text: str) -> None:
+    """Replace what ``output`` shows by plain ``text`` (one state update, as :func:`emit`)."""
+    output.outputs = ({"output_type": "stream", "name": "stdout", "text": text},)
+
+
+def _display_data(data: dict) -> dict:
+    return {
+        "output_type": "display_data",
+        "data": {**data, "text/plain": "<Figure>"},
+        "metadata": {},
+    }
 
 
 class FigureView:

@@ -142,7 +142,7 @@ def rf_builder(layers: Sequence[str] = GOES_MRMS_LAYERS, pixel_km: float = 2.0):
     """
     import ipywidgets as widgets
 
-    from ._live import FigureView
+    from ._live import FigureView, show_text
 
     start = list(layers)
     state = {"layers": list(layers)}
@@ -164,9 +164,7 @@ def rf_builder(layers: Sequence[str] = GOES_MRMS_LAYERS, pixel_km: float = 2.0):
         if state["layers"]:
             view.show(rf_builder_figure(state["layers"], _PIXELS[pixels.value]), "rf")
         else:
-            with view.output:
-                view.output.clear_output(wait=True)
-                print("Add a layer to start.")
+            show_text(view.output, "Add a layer to start.\n")
 
     def on_add(_):
         state["layers"].append(LAYER_MENU[choice.value])
