@@ -460,11 +460,10 @@ def explain(
         layers changes its maps (chapters 4 and 5). ``"lrp.alpha_1_beta_0"``,
         the default of earlier versions, fails it: its maps barely change when
         the head is random (they follow the input), so it is kept as a named
-        option for positive evidence only. ``"lrp.epsilon"`` passes on the
-        convection network and sits on the line on the GOES network;
-        ``"lrp.composite"`` (epsilon above, alpha1beta0 below) passes on the
-        convection network, but on the GOES network its maps of different
-        pixels are as alike as its trained and random maps.
+        option for positive evidence only. ``"lrp.epsilon"`` and
+        ``"lrp.composite"`` pass on the convection network; on the GOES network
+        epsilon sits on the line and the composite's maps of different pixels
+        are as alike as its trained and random maps.
     target : None, int, list of int, "contrast", tuple or bool mask
         What to explain. ``None``: the predicted class of a classifier, or
         the single output of a scalar regression. An ``int``: that output
