@@ -5,8 +5,8 @@ executed notebooks of the same chapter (e.g. before and after a change, made wit
 ``jupytext --to ipynb --execute`` or taken from ``_build/.jupyter_cache``) and lists
 
 * every ``glue`` value (myst-nb) whose text differs, added or gone, by name;
-* every code cell whose printed text (stdout, ``text/plain`` results, HTML tables)
-  differs, as a unified diff of the lines.
+* every code cell whose printed text (stdout, ``text/plain`` results, HTML tables
+  without their scripts) differs, as a unified diff of the lines.
 
 Images are not compared (a figure's bytes change with the matplotlib build); the
 numbers drawn in them come from the same arrays the cells print or glue.
@@ -35,6 +35,8 @@ import sys
 from pathlib import Path
 
 _TAGS = re.compile(r"<[^>]+>")
+#: Scripts and styles in HTML outputs (an animation's player, random element ids).
+_CODE = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 
 
 def _text(value) -> str:
@@ -76,7 +78,7 @@ def printed(nb: dict) -> list[tuple[str, list[str]]]:
             else:
                 data = o.get("data", {})
                 if "text/html" in data:
-                    html = _TAGS.sub(" ", _text(data["text/html"]))
+                    html = _TAGS.sub(" ", _CODE.sub("", _text(data["text/html"])))
                     lines += [" ".join(line.split()) for line in html.splitlines() if line.strip()]
                 elif "text/plain" in data and not any(k.startswith("image/") for k in data):
                     if "application/vnd.jupyter.widget-view+json" not in data:

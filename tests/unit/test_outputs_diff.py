@@ -73,3 +73,17 @@ def test_images_are_not_compared_and_ignore_skips_lines(tmp_path):
 
 def test_docstring_example_runs():
     assert doctest.testmod(outputs_diff).failed == 0
+
+
+def test_html_scripts_are_skipped_but_html_text_is_compared(tmp_path):
+    def nb(element_id, value):
+        html = f'<table><tr><td>{value}</td></tr></table><script>var id = "{element_id}";</script>'
+        page = _nb("0.93", "")
+        page["cells"][1]["outputs"] = [
+            {"output_type": "display_data", "metadata": {}, "data": {"text/html": html}}
+        ]
+        return page
+
+    a = _write(tmp_path, "a.ipynb", nb("anim1", "0.5"))
+    assert outputs_diff.compare(a, _write(tmp_path, "b.ipynb", nb("anim2", "0.5")), []) == []
+    assert len(outputs_diff.compare(a, _write(tmp_path, "c.ipynb", nb("anim1", "0.6")), [])) == 1
