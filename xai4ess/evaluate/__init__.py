@@ -54,4 +54,21 @@ __all__ = [
     "kendall_tau",
     "bootstrap_kendall",
     "rank_methods",
+    "write_shipped",
 ]
+
+
+def write_shipped(directory) -> None:
+    """Recompute the shipped results of the chapter "Can you trust a heatmap?" into
+    ``directory`` (``results/trust.npz``; recipe ``results:trust``, about 30 minutes).
+
+    Examples
+    --------
+    >>> from xai4ess import evaluate
+    >>> evaluate.write_shipped("/tmp/trust")  # explains 12 networks: not run  # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    from . import _sweep
+
+    _sweep.write_shipped(Path(directory))
