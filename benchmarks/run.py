@@ -42,6 +42,12 @@ BUDGETS = {
     "lrp_forward_ratio": (5.0, 3.0),
 }
 
+#: Networks of the chapter "Can you trust a heatmap?" scored against the exact truth
+#: (model names of ``xai4ess.stories``), and the further stories whose metric
+#: reliability ``data/results/trust.npz`` holds (``tests/unit/test_stories.py`` checks both).
+TRUST_MODELS = ("additive", "additive_cnn")
+RELIABILITY_STORIES = ("horses", "climate")
+
 EXECUTE_ONE = r"""
 import resource, sys, time, jupytext, nbclient
 nb = jupytext.read(sys.argv[1])
@@ -238,7 +244,7 @@ def trust_tables() -> dict:
     res = registry.load_npz("results/trust.npz")
     meta = json.loads(bytes(res["meta"]).decode())
     out = {"methods": {}, "reliability": {}, "r2": {}}
-    for arch in ("additive", "additive_cnn"):
+    for arch in TRUST_MODELS:
         p = res[f"{arch}/pearson"]
         rows = {}
         for i, m in enumerate(meta["methods"]):
@@ -270,7 +276,7 @@ def trust_tables() -> dict:
         out["r2"][arch] = [float(v) for v in res[f"{arch}/r2"]]
     if "climate/years" in res:
         out["n_climate"] = int(res["climate/years"].size)
-    for extra in ("horses", "climate"):
+    for extra in RELIABILITY_STORIES:
         if f"{extra}/tau" in res:
             out["reliability"][extra] = {
                 k: dict(zip(("tau", "low", "high"), map(float, row)))
@@ -436,7 +442,7 @@ def write_report(results: dict) -> Path:
             "| --- | ---: | --- | ---: | --- | ---: | --- | ---: | --- |",
         ]
 
-        ARCHS = ("additive_cnn", "horses", "climate")
+        ARCHS = (*TRUST_MODELS[1:], *RELIABILITY_STORIES)
 
         def cell(d):
             return f"{d['tau']:.2f} | {d['low']:.2f} to {d['high']:.2f}" if d else "- | -"
