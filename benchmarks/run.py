@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import _report  # noqa: E402  (benchmarks/_report.py: the marker-delimited blocks)
 from student import COPY as BOOK_SOURCES  # noqa: E402  (the files a book build needs)
 
 PY = sys.executable
@@ -299,13 +300,7 @@ def _kept_blocks(path: Path) -> str:
 
     ``stacks.py`` and ``users.py`` own those blocks; rewriting the report keeps them.
     """
-    import re
-
-    if not path.exists():
-        return ""
-    pattern = r"<!-- (\w+):begin -->.*?<!-- \1:end -->"
-    kept = [m.group(0) for m in re.finditer(pattern, path.read_text(), re.S)]
-    return "".join(f"\n\n{block}" for block in kept) + ("\n" if kept else "")
+    return _report.kept(path.read_text()) if path.exists() else ""
 
 
 def write_report(results: dict) -> Path:
