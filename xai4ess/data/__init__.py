@@ -93,7 +93,7 @@ def load(name: str) -> Split:
     return complete(split) if complete else split
 
 
-def write_shipped(name: str, directory) -> None:
+def write_shipped(name: str, directory: str | Path) -> None:
     """Regenerate a shipped dataset into ``directory`` (the registry's recipe ``name``).
 
     The generator is seeded, so the file is byte-identical to the shipped one;

@@ -25,6 +25,8 @@ Examples
 
 from __future__ import annotations
 
+import os
+
 from .complexity import entropy, sparseness
 from .faithfulness import (
     area_under_curve,
@@ -58,7 +60,7 @@ __all__ = [
 ]
 
 
-def write_shipped(directory) -> None:
+def write_shipped(directory: str | os.PathLike) -> None:
     """Recompute the shipped results of the chapter "Can you trust a heatmap?" into
     ``directory`` (``results/trust.npz``; recipe ``results:trust``, about 30 minutes).
 

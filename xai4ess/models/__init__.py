@@ -139,7 +139,7 @@ def shared(name: str):
     return load(name)
 
 
-def write_shipped(story: str, directory) -> None:
+def write_shipped(story: str, directory: str | Path) -> None:
     """Retrain a story's models and write their weights into ``directory`` (recipe
     ``model:<story>``; what ``python -m xai4ess data regenerate model:<story>`` runs).
 
