@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import _report  # noqa: E402  (benchmarks/_report.py: the marker-delimited blocks)
 from student import COPY as BOOK_SOURCES  # noqa: E402  (the files a book build needs)
 
 PY = sys.executable
@@ -41,6 +42,12 @@ BUDGETS = {
     "import_ratio": (0.3, 0.3),
     "lrp_forward_ratio": (5.0, 3.0),
 }
+
+#: Networks of the chapter "Can you trust a heatmap?" scored against the exact truth
+#: (model names of ``xai4ess.stories``), and the further stories whose metric
+#: reliability ``data/results/trust.npz`` holds (``tests/unit/test_stories.py`` checks both).
+TRUST_MODELS = ("additive", "additive_cnn")
+RELIABILITY_STORIES = ("horses", "climate")
 
 EXECUTE_ONE = r"""
 import resource, sys, time, jupytext, nbclient
@@ -238,7 +245,7 @@ def trust_tables() -> dict:
     res = registry.load_npz("results/trust.npz")
     meta = json.loads(bytes(res["meta"]).decode())
     out = {"methods": {}, "reliability": {}, "r2": {}}
-    for arch in ("additive", "additive_cnn"):
+    for arch in TRUST_MODELS:
         p = res[f"{arch}/pearson"]
         rows = {}
         for i, m in enumerate(meta["methods"]):
@@ -270,7 +277,7 @@ def trust_tables() -> dict:
         out["r2"][arch] = [float(v) for v in res[f"{arch}/r2"]]
     if "climate/years" in res:
         out["n_climate"] = int(res["climate/years"].size)
-    for extra in ("horses", "climate"):
+    for extra in RELIABILITY_STORIES:
         if f"{extra}/tau" in res:
             out["reliability"][extra] = {
                 k: dict(zip(("tau", "low", "high"), map(float, row)))
@@ -293,13 +300,7 @@ def _kept_blocks(path: Path) -> str:
 
     ``stacks.py`` and ``users.py`` own those blocks; rewriting the report keeps them.
     """
-    import re
-
-    if not path.exists():
-        return ""
-    pattern = r"<!-- (\w+):begin -->.*?<!-- \1:end -->"
-    kept = [m.group(0) for m in re.finditer(pattern, path.read_text(), re.S)]
-    return "".join(f"\n\n{block}" for block in kept) + ("\n" if kept else "")
+    return _report.kept(path.read_text()) if path.exists() else ""
 
 
 def write_report(results: dict) -> Path:
@@ -436,7 +437,7 @@ def write_report(results: dict) -> Path:
             "| --- | ---: | --- | ---: | --- | ---: | --- | ---: | --- |",
         ]
 
-        ARCHS = ("additive_cnn", "horses", "climate")
+        ARCHS = (*TRUST_MODELS[1:], *RELIABILITY_STORIES)
 
         def cell(d):
             return f"{d['tau']:.2f} | {d['low']:.2f} to {d['high']:.2f}" if d else "- | -"

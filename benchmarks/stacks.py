@@ -20,10 +20,12 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import _report  # benchmarks/_report.py (this script's folder is on sys.path)
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "stacks"
 RESULTS = HERE / "results.md"
-BEGIN, END = "<!-- stacks:begin -->", "<!-- stacks:end -->"
+BEGIN, END = _report.markers("stacks")
 METHODS = ("gradient", "lrp.epsilon", "lrp.alpha_1_beta_0", "integrated_gradients")
 
 
@@ -168,12 +170,7 @@ def main(argv: list[str]) -> int:
         print(f"wrote {target.relative_to(HERE.parent)}")
         return 0
     block = report()
-    text = RESULTS.read_text()
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
+    _report.write_block(RESULTS, "stacks", block)
     print(block)
     return 0
 

@@ -26,6 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import _report  # benchmarks/_report.py (this script's folder is on sys.path)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results.md"
@@ -215,15 +217,7 @@ def report() -> str:
 
 
 def write_report() -> None:
-    begin, end = "<!-- users:begin -->", "<!-- users:end -->"
-    text = RESULTS.read_text()
-    block = f"{begin}\n{report()}\n{end}"
-    if begin in text:
-        head, rest = text.split(begin, 1)
-        text = head + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
+    _report.write_block(RESULTS, "users", _report.block("users", report()))
 
 
 def main(argv: list[str]) -> int:

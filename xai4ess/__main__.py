@@ -1,12 +1,15 @@
-"""Command line: ``python -m xai4ess setup``, ``python -m xai4ess data verify`` and
-``python -m xai4ess data regenerate [NAME ...]``."""
+"""Command line: ``python -m xai4ess setup``, ``python -m xai4ess data verify|list`` and
+``python -m xai4ess data regenerate [NAME ...]``.
+
+The recipe names come from the registry, which derives them from the story table
+(:mod:`xai4ess.stories`); :mod:`xai4ess.recipes` runs them."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import registry
+from . import recipes, registry, stories
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "list":
         for r in registry.RECIPES.values():
             print(f"{r.name:18s} {r.kind:8s} {r.description}")
+        print(f"stories (xai4ess.stories): {', '.join(stories.names())}")
         return 0
     if args.action == "verify":
         report = registry.verify()
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(report) - len(bad)} ok, {len(bad)} bad")
         return 1 if bad else 0
     try:
-        registry.regenerate(args.names)
+        recipes.regenerate(args.names)
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 2

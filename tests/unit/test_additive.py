@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import xai4ess
-from xai4ess import registry
+from xai4ess import recipes, registry
 from xai4ess.data import _additive as gen
 
 
@@ -97,7 +97,7 @@ def test_shipped_split_identity_and_regeneration(tmp_path):
     # last bits: numpy 2 on the modern stacks may sum in another order)
     again = xai4ess.data.additive(x=test.x[:20])
     np.testing.assert_allclose(again.truth, test.truth[:20], rtol=1e-12, atol=1e-15)
-    registry.regenerate(["additive"], tmp_path, log=lambda s: None)
+    recipes.regenerate(["additive"], tmp_path, log=lambda s: None)
     fresh = np.load(tmp_path / "additive.npz")
     shipped = np.load(registry.data_dir() / "additive.npz")
     assert sorted(fresh.files) == sorted(shipped.files)
@@ -112,7 +112,7 @@ def test_shipped_split_identity_and_regeneration(tmp_path):
 
 @pytest.mark.pins
 def test_regeneration_is_byte_identical_on_the_pinned_stack(tmp_path):
-    registry.regenerate(["additive"], tmp_path, log=lambda s: None)
+    recipes.regenerate(["additive"], tmp_path, log=lambda s: None)
     assert (tmp_path / "additive.npz").read_bytes() == (
         registry.data_dir() / "additive.npz"
     ).read_bytes()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xai4ess import registry
+from xai4ess import recipes, registry
 from xai4ess.errors import DataFileError
 
 from ..conftest import ROOT
@@ -144,7 +144,7 @@ def test_cli_unknown_recipe():
 def test_datasets_regenerate_byte_identical(tmp_path, name):
     shipped = {f: e for f, e in registry.entries().items() if e["recipe"] == name}
     assert shipped, f"no shipped file for recipe {name}"
-    registry.RECIPES[name].run(tmp_path)
+    recipes.run(name, tmp_path)
     fresh = registry.entries(tmp_path)
     for filename, entry in shipped.items():
         assert fresh[filename]["sha256"] == entry["sha256"], filename

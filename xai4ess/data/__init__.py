@@ -24,10 +24,11 @@ Examples
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import numpy as np
 
-from .. import registry
+from .. import registry, stories
 from ._dataset import Dataset, Split, split_from_arrays
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Split",
     "load",
     "names",
+    "write_shipped",
     "horses",
     "convection",
     "goes_mrms",
@@ -53,14 +55,9 @@ __all__ = [
 ]
 
 # Generator modules are private (``_horses``) so that the public name
-# ``xai4ess.data.horses`` is the generator function, never the module.
-_GENERATORS = {
-    "horses": "xai4ess.data._horses",
-    "convection": "xai4ess.data._convection",
-    "goes_mrms": "xai4ess.data._goes_mrms",
-    "climate": "xai4ess.data._climate",
-    "additive": "xai4ess.data._additive",
-}
+# ``xai4ess.data.horses`` is the generator function, never the module. The names
+# come from the story table: each story that ships a dataset has ``data/_<story>.py``.
+_GENERATORS = {name: f"{__name__}._{name}" for name in stories.datasets()}
 
 
 def names() -> list[str]:
@@ -94,6 +91,32 @@ def load(name: str) -> Split:
     # A generator may rebuild derived fields exactly from the stored ones (``complete``).
     complete = getattr(importlib.import_module(_GENERATORS[name]), "complete", None)
     return complete(split) if complete else split
+
+
+def write_shipped(name: str, directory: str | Path) -> None:
+    """Regenerate a shipped dataset into ``directory`` (the registry's recipe ``name``).
+
+    The generator is seeded, so the file is byte-identical to the shipped one;
+    its hash is registered in ``directory/registry.json``. This is what
+    ``python -m xai4ess data regenerate NAME`` runs.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+    directory : path
+        Where to write (usually :func:`xai4ess.registry.data_dir`).
+
+    Examples
+    --------
+    >>> write_shipped("snow", "/tmp")
+    Traceback (most recent call last):
+    ...
+    KeyError: "unknown dataset 'snow'; available: ['horses', 'convection', 'goes_mrms', 'climate', 'additive']"
+    """
+    if name not in _GENERATORS:
+        raise KeyError(f"unknown dataset {name!r}; available: {names()}")
+    importlib.import_module(_GENERATORS[name]).write_shipped(Path(directory))
 
 
 def _unpack(ds: Dataset) -> Dataset:

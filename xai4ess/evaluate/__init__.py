@@ -25,6 +25,8 @@ Examples
 
 from __future__ import annotations
 
+import os
+
 from .complexity import entropy, sparseness
 from .faithfulness import (
     area_under_curve,
@@ -54,4 +56,21 @@ __all__ = [
     "kendall_tau",
     "bootstrap_kendall",
     "rank_methods",
+    "write_shipped",
 ]
+
+
+def write_shipped(directory: str | os.PathLike) -> None:
+    """Recompute the shipped results of the chapter "Can you trust a heatmap?" into
+    ``directory`` (``results/trust.npz``; recipe ``results:trust``, about 30 minutes).
+
+    Examples
+    --------
+    >>> from xai4ess import evaluate
+    >>> evaluate.write_shipped("/tmp/trust")  # explains 12 networks: not run  # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    from . import _sweep
+
+    _sweep.write_shipped(Path(directory))

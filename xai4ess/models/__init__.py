@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import functools
 import importlib
+from pathlib import Path
 
+from .. import stories
 from ._weights import load_weights, save_weights
 
 __all__ = [
@@ -53,29 +55,12 @@ __all__ = [
     "count_params",
     "GOES_MRMS_LAYERS",
     "standardise",
-    "write_rainday",
+    "write_shipped",
 ]
 
-# name -> module that defines build(name), train(name, ...) and write_shipped(directory)
-_MODULES = {
-    "horses": "xai4ess.models._horses",
-    "horses_fixed": "xai4ess.models._horses",
-    "convection": "xai4ess.models._convection",
-    "convection_texture": "xai4ess.models._convection",
-    "goes_mrms": "xai4ess.models._goes_mrms",
-    "climate": "xai4ess.models._climate",
-    "climate_ridge_weak": "xai4ess.models._climate",
-    "climate_ridge_strong": "xai4ess.models._climate",
-    "additive": "xai4ess.models._additive",
-    "additive_cnn": "xai4ess.models._additive",
-    **{
-        f"{a}_s{s}": "xai4ess.models._additive"
-        for a in ("additive", "additive_cnn")
-        for s in range(1, 6)
-    },
-    "rainday": "xai4ess.models._rainday",
-    **{f"rainday_s{s}": "xai4ess.models._rainday" for s in range(1, 5)},
-}
+# model name -> module that defines build(name), train(name, ...) and write_shipped(directory):
+# from the story table, each story's models in ``models/_<story>.py``.
+_MODULES = {m: f"{__name__}._{s.name}" for s in stories.STORIES for m in s.models}
 
 
 # Evaluation helpers of the regression models (skill against a baseline).
@@ -154,10 +139,27 @@ def shared(name: str):
     return load(name)
 
 
-def write_rainday(directory) -> None:
-    """Train the capstone's heavy-rain classifiers and write their weights (recipe
-    ``model:rainday``; a public writer, so the registry names no private module)."""
-    _module("rainday").write_shipped(directory)
+def write_shipped(story: str, directory: str | Path) -> None:
+    """Retrain a story's models and write their weights into ``directory`` (recipe
+    ``model:<story>``; what ``python -m xai4ess data regenerate model:<story>`` runs).
+
+    Parameters
+    ----------
+    story : str
+        A story of :mod:`xai4ess.stories` (``"horses"`` writes ``horses`` and
+        ``horses_fixed``).
+    directory : path
+        Where to write (usually :func:`xai4ess.registry.data_dir`).
+
+    Examples
+    --------
+    >>> write_shipped("snow", "/tmp")
+    Traceback (most recent call last):
+    ...
+    KeyError: "unknown story 'snow'; known: ['horses', 'convection', 'goes_mrms', 'climate', 'additive', 'rainday']"
+    """
+    module = _module(stories.get(story).models[0])
+    module.write_shipped(Path(directory))
 
 
 def train(name: str, **options):
