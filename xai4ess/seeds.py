@@ -164,7 +164,7 @@ def _goes_mrms(seed: int) -> dict[str, float]:
     inputs = ((test.x - test.input_offset) / test.input_scale).astype(np.float32)
     model = models.train("goes_mrms", seed=seed)
     estimate = model.predict(inputs, batch_size=4, verbose=0)
-    skill = models.skill_scores(test.y, estimate)
+    skill = evaluate.skill_scores(test.y, estimate)
     out = {
         "rmse": float(skill["RMSE (dBZ)"]),
         "correlation": float(skill["correlation"]),

@@ -84,8 +84,8 @@ def test_baseline_recovers_a_known_cubic():
 def test_network_beats_the_c13_baseline_on_all_scores(setup):
     model, train, test, inputs, estimate = setup
     coef = M.baseline_fit(train.x, train.y)
-    base = M.skill_scores(test.y, M.baseline_predict(coef, test.x))
-    net = M.skill_scores(test.y, estimate)
+    base = xai4ess.evaluate.skill_scores(test.y, M.baseline_predict(coef, test.x))
+    net = xai4ess.evaluate.skill_scores(test.y, estimate)
     assert net["RMSE (dBZ)"] < base["RMSE (dBZ)"] - 1.0
     assert net["correlation"] > base["correlation"] + 0.1
     assert net["CSI@35 dBZ"] > base["CSI@35 dBZ"] + 0.2

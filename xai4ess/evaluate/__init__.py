@@ -28,6 +28,7 @@ relevance maps (sample axis first), ``masks`` regions, ``truth`` known-right map
 :mod:`.robustness`      how stable is a map? max-sensitivity
 :mod:`.ranking`         do two scores rank the methods alike? ``kendall_tau``,
                         ``bootstrap_kendall``, ``rank_by_score``
+:mod:`.skill`           how good is an estimate? ``rmse``, ``csi``, ``skill_scores``
 :mod:`.reference`       independent references that check ``explain``: numpy LRP
                         (``lrp_step``, ``lrp_dense``, ``dense_network``,
                         ``dense_layers``), ``preactivation_std``
@@ -70,6 +71,7 @@ from .similarity import (
     spatial_correlation,
     topk_overlap,
 )
+from .skill import csi, rmse, skill_scores
 from .strategies import SprayResult, cluster_purity, cluster_table, pool_maps, spray
 from .truth import (
     area_weights,
@@ -128,6 +130,10 @@ __all__ = [
     "kendall_tau",
     "bootstrap_kendall",
     "rank_by_score",
+    # skill
+    "rmse",
+    "csi",
+    "skill_scores",
     # references
     "lrp_step",
     "lrp_dense",
