@@ -316,24 +316,13 @@ def randomization_test(
             raise TargetError("for an image-output model pass target= explicitly")
         target = np.argmax(scores, axis=1).astype(np.int32) if scores.shape[1] > 1 else 0
     n_spatial = x.ndim - 2  # spatial axes of the input (H, W) for images
-    maps: dict[str, dict[str, np.ndarray]] = {}
-    table: dict[str, dict[str, float]] = {}
+
+    def run(net) -> dict[str, np.ndarray]:
+        return {m: explain(net, x, method=m, target=target, **options.get(m, {})) for m in methods}
+
     stages = randomized_models(model, blocks, seed=seed, cascading=cascading, copy=copy)
     try:
-        _run_stages(
-            stages,
-            x,
-            methods,
-            target,
-            options,
-            explain,
-            return_maps,
-            n_spatial,
-            absolute,
-            kind,
-            maps,
-            table,
-        )
+        table, maps = _run_stages(stages, run, lambda v: _prepare(v, n_spatial, absolute), kind)
     finally:
         stages.close()  # restores the trained weights when copy=False
     df = pd.DataFrame(table).loc[methods]
@@ -342,32 +331,21 @@ def randomization_test(
     return (df, maps) if return_maps else df
 
 
-def _run_stages(
-    stages,
-    x,
-    methods,
-    target,
-    options,
-    explain,
-    return_maps,
-    n_spatial,
-    absolute,
-    kind,
-    maps,
-    table,
-) -> None:
+def _run_stages(stages, run: Callable, prepare: Callable, kind: str) -> tuple[dict, dict]:
+    """``{stage: {method: mean similarity}}`` and ``{stage: {method: maps}}`` of every stage."""
     reference: dict[str, np.ndarray] = {}
+    table: dict[str, dict[str, float]] = {}
+    maps: dict[str, dict[str, np.ndarray]] = {}
     for label, net in stages:
-        stage = {m: explain(net, x, method=m, target=target, **options.get(m, {})) for m in methods}
-        if return_maps:
-            maps[label] = {m: np.asarray(v).copy() for m, v in stage.items()}
+        stage = run(net)
+        maps[label] = {m: np.asarray(v).copy() for m, v in stage.items()}
         if label == "trained":
-            reference = {m: _prepare(v, n_spatial, absolute) for m, v in stage.items()}
+            reference = {m: prepare(v) for m, v in stage.items()}
             continue
         table[label] = {
-            m: _mean_similarity(reference[m], _prepare(v, n_spatial, absolute), kind)
-            for m, v in stage.items()
+            m: _mean_similarity(reference[m], prepare(v), kind) for m, v in stage.items()
         }
+    return table, maps
 
 
 def chance_similarity(R: np.ndarray, *, kind: str = "spearman", absolute: bool = True) -> float:
