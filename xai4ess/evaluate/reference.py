@@ -46,7 +46,7 @@ def _safe_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def lrp_step(
     a: np.ndarray,
     w: np.ndarray,
-    r: np.ndarray,
+    R: np.ndarray,
     *,
     rule: str = "alpha_beta",
     alpha: float = 1.0,
@@ -84,7 +84,7 @@ def lrp_step(
         Activations of the lower layer, shape ``(n_in,)``.
     w : ndarray
         Weights ``(n_in, n_out)`` (Keras layout).
-    r : ndarray
+    R : ndarray
         Relevance of the upper layer, shape ``(n_out,)``.
     rule : {"z", "epsilon", "alpha_beta"}
     alpha, beta : float
@@ -103,17 +103,17 @@ def lrp_step(
 
     Examples
     --------
-    >>> a, w, r = np.array([1.0, 2.0]), np.array([[1.0], [-0.5]]), np.array([1.0])
-    >>> lrp_step(a, w, r, rule="alpha_beta", alpha=2, beta=-1, convention="bach")
+    >>> a, w, R = np.array([1.0, 2.0]), np.array([[1.0], [-0.5]]), np.array([1.0])
+    >>> lrp_step(a, w, R, rule="alpha_beta", alpha=2, beta=-1, convention="bach")
     array([ 2., -1.])
     """
     a = np.asarray(a, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
-    r = np.asarray(r, dtype=np.float64)
-    if w.ndim != 2 or a.shape != (w.shape[0],) or r.shape != (w.shape[1],):
+    R = np.asarray(R, dtype=np.float64)
+    if w.ndim != 2 or a.shape != (w.shape[0],) or R.shape != (w.shape[1],):
         raise ValueError(
-            f"shapes do not fit: a {a.shape}, w {w.shape}, r {r.shape}; expected a (n_in,), "
-            "w (n_in, n_out), r (n_out,)"
+            f"shapes do not fit: a {a.shape}, w {w.shape}, R {R.shape}; expected a (n_in,), "
+            "w (n_in, n_out), R (n_out,)"
         )
     b = np.zeros(w.shape[1]) if bias is None else np.asarray(bias, dtype=np.float64)
     z = a[:, None] * w  # z_ij
@@ -121,7 +121,7 @@ def lrp_step(
         zj = z.sum(axis=0) + b
         if rule == "epsilon":
             zj = zj + epsilon * np.where(zj >= 0, 1.0, -1.0)
-        return _safe_divide(z, zj) @ r
+        return _safe_divide(z, zj) @ R
     if rule != "alpha_beta":
         raise ValueError(f"rule must be 'z', 'epsilon' or 'alpha_beta', got {rule!r}")
     zp, zn = np.clip(z, 0, None), np.clip(z, None, 0)
@@ -141,7 +141,7 @@ def lrp_step(
         sign = 1.0
     else:
         raise ValueError(f"convention must be 'innvestigate' or 'bach', got {convention!r}")
-    return (alpha * _safe_divide(zp, dp) + sign * beta * _safe_divide(zn, dn)) @ r
+    return (alpha * _safe_divide(zp, dp) + sign * beta * _safe_divide(zn, dn)) @ R
 
 
 def dense_network(
