@@ -161,10 +161,10 @@ SEEDED_WRONG: dict[str, dict[str, str]] = {
     },
     "ex-hans-tag-share": {
         "percent, not shares": "box = variant(horses, tag=True).tag_mask\n"
-        "s = xai4ess.metrics.relevance_share(R, box)\n"
+        "s = xai4ess.evaluate.relevance_share(R, box)\n"
         "answer = (100 * np.nanmean(s[horses.has_tag]), 100 * np.nanmean(s[~horses.has_tag]))",
         "pair swapped": "box = variant(horses, tag=True).tag_mask\n"
-        "s = xai4ess.metrics.relevance_share(R, box)\n"
+        "s = xai4ess.evaluate.relevance_share(R, box)\n"
         "answer = (np.nanmean(s[~horses.has_tag]), np.nanmean(s[horses.has_tag]))",
         "unnormalised (relevance sums)": "box = variant(horses, tag=True).tag_mask\n"
         "inside = (np.clip(R, 0, None).sum(-1) * box).sum(axis=(1, 2))\n"
@@ -227,8 +227,8 @@ SEEDED_WRONG: dict[str, dict[str, str]] = {
     "ex-climate-ridge": {
         "sign flipped": "strong = xai4ess.models.build('climate')\n"
         "xai4ess.models.load_weights(strong, 'models/climate_ridge_strong.weights.npz')\n"
-        "c = fidelity.composite(xai4ess.explain(strong, test.x[late], method='lrp.z'))\n"
-        "answer = -fidelity.score(c, test.snr, lat=test.lat)['correlation']",
+        "c = evaluate.composite(xai4ess.explain(strong, test.x[late], method='lrp.z'))\n"
+        "answer = -evaluate.truth_score(c, test.snr, lat=test.lat)['correlation']",
         "out of range": "answer = 1.5",
     },
     "ex-climate-mask": {
@@ -253,9 +253,9 @@ SEEDED_WRONG: dict[str, dict[str, str]] = {
         "'sst_standardised_anomaly': 'sample_mean', 'sst_minmax_0_1': 'sample_mean'}",
     },
     "ex-climate-hole": {
-        "LRP-z instead of the gradient": "c = np.abs(fidelity.composite(xai4ess.explain(model, "
+        "LRP-z instead of the gradient": "c = np.abs(evaluate.composite(xai4ess.explain(model, "
         "test.x[test.y >= 2071], 'lrp.z')))\n"
-        "hole = fidelity.box_mask(test.lat, test.lon, *xai4ess.exercises.WARMING_HOLE)\n"
+        "hole = evaluate.box_mask(test.lat, test.lon, *xai4ess.exercises.WARMING_HOLE)\n"
         "answer = np.mean([percentileofscore(c.ravel(), v) for v in c[hole]])",
         "a share, not a percentile": "answer = 0.87",
     },

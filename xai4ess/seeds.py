@@ -55,7 +55,7 @@ def _check_story(story: str) -> None:
 
 # -- chapter 2: Clever Hans ----------------------------------------------------------
 def _horses(seed: int) -> dict[str, float]:
-    from . import data, explain, features, metrics, models, strategies
+    from . import data, evaluate, explain, features, models
     from ._env import tensorflow
 
     tf = tensorflow()
@@ -79,7 +79,7 @@ def _horses(seed: int) -> dict[str, float]:
 
     def tag_share(net, method):
         r = explain(net, tagged.x, method=method, target=1)
-        return float(np.nanmean(metrics.relevance_share(r, tag_box)))
+        return float(np.nanmean(evaluate.relevance_share(r, tag_box)))
 
     def logit(net, x):
         return features.unit_activations(net, "logits", 1, x)
@@ -92,8 +92,8 @@ def _horses(seed: int) -> dict[str, float]:
     regions = {"tag": horses.tag_mask, "poles": horses.pole_mask, "horse": horses.horse_mask}
     r_conf = explain(model, horses.x, method="lrp.alpha_1_beta_0", target=1)
     r_fixed = explain(fixed, horses.x, method="lrp.alpha_1_beta_0", target=1)
-    sh_conf = strategies.region_shares(r_conf, regions)[horses.has_tag]
-    sh_fixed = strategies.region_shares(r_fixed, regions)[horses.has_tag]
+    sh_conf = evaluate.region_shares(r_conf, regions)[horses.has_tag]
+    sh_fixed = evaluate.region_shares(r_fixed, regions)[horses.has_tag]
 
     def pole_amount(r):
         per_pixel = r.sum(axis=-1)[horses.has_pole]
@@ -121,7 +121,7 @@ def _horses(seed: int) -> dict[str, float]:
 
 # -- chapter 4: convection -----------------------------------------------------------
 def _convection(seed: int) -> dict[str, float]:
-    from . import data, explain, metrics, models
+    from . import data, evaluate, explain, models
 
     _, test = data.load("convection")
     conv = test[np.flatnonzero(test.kind == 3)]
@@ -137,7 +137,7 @@ def _convection(seed: int) -> dict[str, float]:
     def turret_share(model, method):
         r = explain(model, conv.x, method=method, target=1)
         # NaN for a scene without positive relevance; left out, as pandas' mean does
-        return float(np.nanmean(metrics.relevance_share(r, conv.texture_mask)))
+        return float(np.nanmean(evaluate.relevance_share(r, conv.texture_mask)))
 
     out = {}
     for key, name in (("bright", "convection"), ("tex", "convection_texture")):
@@ -156,13 +156,13 @@ def _convection(seed: int) -> dict[str, float]:
 
 # -- chapter 5: GOES -> MRMS ---------------------------------------------------------
 def _goes_mrms(seed: int) -> dict[str, float]:
-    from . import data, models, sanity, widgets
+    from . import data, evaluate, models, widgets
 
     train, test = data.load("goes_mrms")
     inputs = ((test.x - test.input_offset) / test.input_scale).astype(np.float32)
     model = models.train("goes_mrms", seed=seed)
     estimate = model.predict(inputs, batch_size=4, verbose=0)
-    skill = models.skill_scores(test.y, estimate)
+    skill = evaluate.skill_scores(test.y, estimate)
     out = {
         "rmse": float(skill["RMSE (dBZ)"]),
         "correlation": float(skill["correlation"]),
@@ -171,7 +171,7 @@ def _goes_mrms(seed: int) -> dict[str, float]:
     methods = ("lrp.alpha_1_beta_0", "gradient", "input_t_gradient")
     table = widgets.goes_mrms_strategies(model, test, methods=methods, estimate=estimate, n=40)
     # the last stage (every layer re-initialised), as in the chapter; one clone throughout
-    random_model = list(sanity.randomized_models(model, None, seed=seed))[-1][1]
+    random_model = list(evaluate.randomized_models(model, None, seed=seed))[-1][1]
     rand = widgets.goes_mrms_strategies(
         random_model, test, methods=("lrp.alpha_1_beta_0",), estimate=estimate, n=40
     )
@@ -194,37 +194,37 @@ def _goes_mrms(seed: int) -> dict[str, float]:
 def _climate(seed: int) -> dict[str, float]:
     from scipy.stats import percentileofscore
 
-    from . import data, exercises, explain, fidelity, models
+    from . import data, evaluate, exercises, explain, models
 
     train, test = data.load("climate")
     late = test.y >= 2071
     model = models.train("climate", seed=seed)
     pred = model.predict(test.x, verbose=0).ravel()
     out = {"median_error": float(np.median(np.abs(pred - test.y)))}
-    lrp_late = fidelity.composite(explain(model, test.x, method="lrp.z"), select=late)
-    s = fidelity.score(lrp_late, test.snr, lat=test.lat)
+    lrp_late = evaluate.composite(explain(model, test.x, method="lrp.z"), select=late)
+    s = evaluate.truth_score(lrp_late, test.snr, lat=test.lat)
     out.update(lrp_snr_r=s["correlation"], lrp_snr_top=s["topk_overlap"])
     out["top_chance"] = s["topk_chance"]
     # the warming hole: mean percentile of its grid points in the late composites
     x_late = test.x[late]
     climatology = train.x.mean(axis=0, keepdims=True)
-    hole = fidelity.box_mask(test.lat, test.lon, *exercises.WARMING_HOLE)
+    hole = evaluate.box_mask(test.lat, test.lon, *exercises.WARMING_HOLE)
     lenses = {
         "lrp": explain(model, x_late, "lrp.z"),
         "grad": explain(model, x_late, "gradient"),
         "ig": explain(model, x_late, "integrated_gradients", reference_inputs=climatology),
     }
     for k, v in lenses.items():
-        c = np.abs(fidelity.composite(v))
+        c = np.abs(evaluate.composite(v))
         out[f"hole_{k}"] = float(np.mean([percentileofscore(c.ravel(), h) for h in c[hole]]))
     # random weights (the chapter's baseline: the LRP-z composite of 30 late maps)
     random_model = models.build("climate", seed=100 + seed)
-    c = fidelity.composite(explain(random_model, x_late[::2], method="lrp.z"))
-    out["z_random_r"] = fidelity.score(c, test.snr, lat=test.lat)["correlation"]
+    c = evaluate.composite(explain(random_model, x_late[::2], method="lrp.z"))
+    out["z_random_r"] = evaluate.truth_score(c, test.snr, lat=test.lat)["correlation"]
     for key, name in (("weak", "climate_ridge_weak"), ("strong", "climate_ridge_strong")):
         m = models.train(name, seed=seed)
-        c = fidelity.composite(explain(m, x_late, method="lrp.z"))
-        out[f"ridge_{key}_r"] = fidelity.score(c, test.snr, lat=test.lat)["correlation"]
+        c = evaluate.composite(explain(m, x_late, method="lrp.z"))
+        out[f"ridge_{key}_r"] = evaluate.truth_score(c, test.snr, lat=test.lat)["correlation"]
     out["ridge_standard_r"] = out["lrp_snr_r"]
     return out
 

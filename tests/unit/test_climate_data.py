@@ -9,7 +9,7 @@ import pytest
 import xai4ess
 from xai4ess import registry
 from xai4ess.data import _climate as gen
-from xai4ess.fidelity import area_weights, box_mask
+from xai4ess.evaluate import area_weights, box_mask
 
 
 @pytest.fixture(scope="module")

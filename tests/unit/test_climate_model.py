@@ -8,7 +8,7 @@ import pytest
 
 import xai4ess
 from xai4ess.errors import InputShapeError
-from xai4ess.fidelity import composite, score
+from xai4ess.evaluate import composite, truth_score
 from xai4ess.models import _climate as mod
 
 
@@ -31,7 +31,7 @@ def load_variant(name):
 def late_corr(model, test, method="lrp.z"):
     late = test.y >= 2071
     comp = composite(xai4ess.explain(model, test.x[late], method=method))
-    return score(comp, test.snr, lat=test.lat)
+    return truth_score(comp, test.snr, lat=test.lat)
 
 
 def test_architecture_is_the_barnes_setup(model):
@@ -77,7 +77,7 @@ def test_ridge_variants_tell_the_chapter_story(data):
         m = load_variant(name)
         late = test.y >= 2071
         comp = composite(xai4ess.explain(m, test.x[late], method="lrp.z"))
-        corr[name] = score(comp, test.snr, lat=test.lat)["correlation"]
+        corr[name] = truth_score(comp, test.snr, lat=test.lat)["correlation"]
         rough[name] = np.abs(np.diff(comp, axis=1)).mean() / np.abs(comp).mean()
         err[name] = np.median(np.abs(m.predict(test.x, verbose=0).ravel() - test.y))
     assert corr["climate_ridge_weak"] < corr["climate"] < corr["climate_ridge_strong"]

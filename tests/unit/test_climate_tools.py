@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import xai4ess  # noqa: E402
-from xai4ess import fidelity  # noqa: E402
+from xai4ess import evaluate  # noqa: E402
 
 LAT = np.arange(-87.5, 90, 5.0)
 LON = np.arange(-177.5, 180, 5.0)
@@ -31,9 +31,9 @@ def test_score_against_numpy_references():
     w = np.cos(np.deg2rad(LAT))[:, None] * np.ones((1, 72))
     cov = np.cov(a.ravel(), b.ravel(), aweights=w.ravel())
     ref = cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])
-    s = fidelity.score(a, b, lat=LAT, fraction=0.1)
+    s = evaluate.truth_score(a, b, lat=LAT, fraction=0.1)
     assert s["correlation"] == pytest.approx(ref, abs=1e-10)
-    assert fidelity.score(a, b)["correlation"] == pytest.approx(
+    assert evaluate.truth_score(a, b)["correlation"] == pytest.approx(
         np.corrcoef(a.ravel(), b.ravel())[0, 1]
     )
     # brute-force top-k overlap
@@ -41,8 +41,8 @@ def test_score_against_numpy_references():
     top_a = set(np.argsort(a.ravel())[-k:])
     top_b = set(np.argsort(b.ravel())[-k:])
     assert s["topk_overlap"] == pytest.approx(len(top_a & top_b) / k)
-    assert fidelity.score(2 * a + 3, a)["rank_correlation"] == pytest.approx(1.0)
-    assert fidelity.score(-a, a, lat=LAT)["correlation"] == pytest.approx(-1.0)
+    assert evaluate.truth_score(2 * a + 3, a)["rank_correlation"] == pytest.approx(1.0)
+    assert evaluate.truth_score(-a, a, lat=LAT)["correlation"] == pytest.approx(-1.0)
 
 
 def test_area_weighting_matters():
@@ -52,14 +52,14 @@ def test_area_weighting_matters():
     att[-1] = 1.0
     att[18] = 1.0  # plus an equatorial row, large area
     assert (
-        fidelity.score(att, truth, lat=LAT)["correlation"]
-        < fidelity.score(att, truth)["correlation"]
+        evaluate.truth_score(att, truth, lat=LAT)["correlation"]
+        < evaluate.truth_score(att, truth)["correlation"]
     )
 
 
 def test_rank_methods_table_and_errors():
     t = np.arange(12.0).reshape(3, 4)
-    table = fidelity.rank_methods(
+    table = evaluate.rank_by_truth(
         {"bad": -t, "good": t, "so-so": t + 5 * np.sin(t)},
         t,
         baseline={"good": np.ones_like(t) + np.cos(t)},
@@ -69,21 +69,21 @@ def test_rank_methods_table_and_errors():
         table.loc["bad", "random_correlation"]
     )
     with pytest.raises(ValueError, match="shape"):
-        fidelity.score(t, t[:2])
+        evaluate.truth_score(t, t[:2])
     with pytest.raises(KeyError):
-        fidelity.rank_methods({"a": t}, t, by="nope")
+        evaluate.rank_by_truth({"a": t}, t, by="nope")
 
 
 def test_composite_and_pointwise_regression():
     r = np.arange(24.0).reshape(2, 3, 4, 1)
-    assert np.array_equal(fidelity.composite(r), r[..., 0].mean(0))
-    assert np.array_equal(fidelity.composite(r, select=[1]), r[1, ..., 0])
+    assert np.array_equal(evaluate.composite(r), r[..., 0].mean(0))
+    assert np.array_equal(evaluate.composite(r, select=[1]), r[1, ..., 0])
     with pytest.raises(ValueError):
-        fidelity.composite(r, select=np.zeros(2, bool))
+        evaluate.composite(r, select=np.zeros(2, bool))
     rng = np.random.default_rng(1)
     y = np.arange(40.0)
     x = rng.normal(size=(40, 3, 4)) + 0.1 * y[:, None, None]
-    out = fidelity.pointwise_regression(x, y)
+    out = evaluate.pointwise_regression(x, y)
     for i, j in [(0, 0), (2, 3)]:
         slope = np.polyfit(y, x[:, i, j], 1)[0]
         coef = np.polyfit(x[:, i, j], y, 1)[0]
@@ -93,11 +93,11 @@ def test_composite_and_pointwise_regression():
 
 
 def test_box_mask_across_the_date_line():
-    m = fidelity.box_mask(LAT, LON, (-10, 10), (170, -170))
+    m = evaluate.box_mask(LAT, LON, (-10, 10), (170, -170))
     cols = np.flatnonzero(m.any(axis=0))
     assert set(LON[cols]) == {172.5, 177.5, -177.5, -172.5}
     assert set(LAT[np.flatnonzero(m.any(axis=1))]) == {-7.5, -2.5, 2.5, 7.5}
-    assert fidelity.box_mask(LAT, LON, (60, 90), (-180, 180)).sum() == 6 * 72
+    assert evaluate.box_mask(LAT, LON, (60, 90), (-180, 180)).sum() == 6 * 72
 
 
 # -- plots ---------------------------------------------------------------------------
@@ -189,8 +189,8 @@ def test_exercise_checks(test_set):
     m = xai4ess.models.build("climate")
     xai4ess.models.load_weights(m, "models/climate_ridge_strong.weights.npz")
     late = test_set.y >= 2071
-    comp = fidelity.composite(xai4ess.explain(m, test_set.x[late], "lrp.z"))
-    c = fidelity.score(comp, test_set.snr, lat=test_set.lat)["correlation"]
+    comp = evaluate.composite(xai4ess.explain(m, test_set.x[late], "lrp.z"))
+    c = evaluate.truth_score(comp, test_set.snr, lat=test_set.lat)["correlation"]
     assert ex.check_ridge_correlation(c)
     assert not ex.check_ridge_correlation(c - 0.2)
     assert str(round(c, 3)) not in ex.check_ridge_correlation(c - 0.2).message

@@ -7,7 +7,7 @@ import pytest
 
 import xai4ess
 from xai4ess.data import _convection as gen
-from xai4ess.metrics import spatial_correlation
+from xai4ess.evaluate import spatial_correlation
 from xai4ess.models import _convection as mod
 
 NAMES = ("convection", "convection_texture")

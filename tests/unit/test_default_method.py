@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import xai4ess
-from xai4ess import sanity
+from xai4ess import evaluate
 from xai4ess.attribution import DEFAULT_METHOD
 
 
@@ -27,10 +27,10 @@ def table():
     test = xai4ess.data.load("convection").test
     x = test.x[np.flatnonzero(test.kind == 3)][:8]
     methods = [DEFAULT_METHOD, "lrp.alpha_1_beta_0"]
-    tab, maps = sanity.randomization_test(
+    tab, maps = evaluate.randomization_test(
         model, x, methods, blocks=[["logits", "dense"]], target=1, return_maps=True, copy=False
     )
-    chance = np.array([sanity.chance_similarity(maps["trained"][m]) for m in methods])
+    chance = np.array([evaluate.chance_similarity(maps["trained"][m]) for m in methods])
     left = (tab.iloc[:, 0].to_numpy() - chance) / (1 - chance)
     return dict(zip(methods, left))
 

@@ -185,7 +185,7 @@ def test_similarity_matches_scipy_and_chance_is_zero(maps):
     for n in range(len(r)):
         want = stats.spearmanr(np.abs(r[n].ravel()), np.abs(truth[n].ravel()))[0]
         assert s[n] == pytest.approx(want, abs=1e-12)
-    c = evaluate.chance_similarity(r, n_draws=300, seed=2)
+    c = evaluate.permutation_similarity(r, n_draws=300, seed=2)
     assert abs(c.mean()) < 4 / np.sqrt(r[0].size * c.size)
 
 
@@ -202,7 +202,7 @@ def test_kendall_matches_scipy_with_ties_and_bootstrap():
     assert rev["tau"] == -1.0
     flipped = evaluate.bootstrap_kendall(-truth, truth, n_boot=50, sign=-1)
     assert flipped["tau"] == 1.0
-    assert evaluate.rank_methods([0.2, 0.9, 0.5], ["a", "b", "c"]) == ["b", "c", "a"]
+    assert evaluate.rank_by_score([0.2, 0.9, 0.5], ["a", "b", "c"]) == ["b", "c", "a"]
 
 
 def test_kendall_tie_tolerance_is_scipy_on_the_rounded_scores():

@@ -56,16 +56,18 @@ def test_architecture_is_the_lectures(setup):
 def test_scores_against_definitions():
     from scipy.stats import pearsonr
 
+    E = xai4ess.evaluate
     rng = np.random.default_rng(0)
     a, b = rng.uniform(0, 60, 500), rng.uniform(0, 60, 500)
-    assert M.rmse(a, b) == pytest.approx(np.sqrt(np.mean((a - b) ** 2)))
-    assert M.correlation(a, b) == pytest.approx(pearsonr(a, b).statistic)
+    assert E.rmse(a, b) == pytest.approx(np.sqrt(np.mean((a - b) ** 2)))
+    assert E.skill_scores(a, b)["correlation"] == pytest.approx(pearsonr(a, b).statistic)
+    assert np.isnan(E.skill_scores(a, np.full(500, 3.0))["correlation"])  # constant estimate
     obs, est = a >= 35, b >= 35
     hits, misses, false = (obs & est).sum(), (obs & ~est).sum(), (~obs & est).sum()
-    assert M.csi(a, b) == pytest.approx(hits / (hits + misses + false))
-    assert M.csi([40.0, 0.0], [40.0, 0.0]) == 1.0 and M.csi([40.0], [0.0]) == 0.0
+    assert E.csi(a, b) == pytest.approx(hits / (hits + misses + false))
+    assert E.csi([40.0, 0.0], [40.0, 0.0]) == 1.0 and E.csi([40.0], [0.0]) == 0.0
     with pytest.raises(ValueError):
-        M.rmse(np.zeros(3), np.zeros(4))
+        E.rmse(np.zeros(3), np.zeros(4))
 
 
 def test_baseline_recovers_a_known_cubic():
@@ -84,8 +86,8 @@ def test_baseline_recovers_a_known_cubic():
 def test_network_beats_the_c13_baseline_on_all_scores(setup):
     model, train, test, inputs, estimate = setup
     coef = M.baseline_fit(train.x, train.y)
-    base = M.skill_scores(test.y, M.baseline_predict(coef, test.x))
-    net = M.skill_scores(test.y, estimate)
+    base = xai4ess.evaluate.skill_scores(test.y, M.baseline_predict(coef, test.x))
+    net = xai4ess.evaluate.skill_scores(test.y, estimate)
     assert net["RMSE (dBZ)"] < base["RMSE (dBZ)"] - 1.0
     assert net["correlation"] > base["correlation"] + 0.1
     assert net["CSI@35 dBZ"] > base["CSI@35 dBZ"] + 0.2

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import xai4ess
-from xai4ess.metrics import relevance_share
+from xai4ess.evaluate import relevance_share
 from xai4ess.models import _horses as mod
 
 NAMES = ("horses", "horses_fixed")

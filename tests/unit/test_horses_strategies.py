@@ -1,4 +1,4 @@
-"""xai4ess.strategies: region shares against a brute-force loop, SpRAy on planted clusters."""
+"""xai4ess.evaluate (localisation, strategies): region shares against a brute-force loop, SpRAy on planted clusters."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from xai4ess import strategies as S
+from xai4ess import evaluate as S
 
 
 def _brute_shares(r, masks):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import xai4ess
-from xai4ess import sanity
+from xai4ess import evaluate
 from xai4ess.exercises import _zoo as ex
 
 CHAPTER = Path(__file__).resolve().parents[2] / "chapters" / "03_heatmap_zoo.md"
@@ -31,7 +31,7 @@ def _hand_cells() -> dict:
 
 def test_chapter_hand_computation_equals_explain():
     ns = _hand_cells()
-    tiny = sanity.dense_network([ns["W1"], ns["W2"]])
+    tiny = evaluate.dense_network([ns["W1"], ns["W2"]])
     X = ns["x"][None].astype("float32")
     pairs = {
         "lrp.z": ns["R_input_z"],

@@ -170,7 +170,7 @@ _METHODS: dict[str, MethodInfo] = {
                "(= input x gradient); only epsilon comparable to |z| absorbs weak or "
                "contradictory contributions. Rule of thumb (Montavon et al. 2019): about 0.25 x "
                "the standard deviation of the pre-activations "
-               "(xai4ess.sanity.preactivation_std); the default suits z of order 1"))],
+               "(xai4ess.evaluate.preactivation_std); the default suits z of order 1"))],
            **_INN),
         _m("lrp.alpha_1_beta_0", _I, True,
            "LRP-alpha1beta0: which inputs provide positive evidence for the score? "

@@ -1,18 +1,38 @@
-"""Numbers about explanations: how right, how faithful, how stable, how simple.
+"""Numbers about explanations, grouped by the question they answer.
 
-The metrics are grouped by the question they answer; each docstring names its source.
-Everything here computes numbers and draws nothing; the model-based metrics take a
+Everything here computes numbers and draws nothing (the figures are in
+:mod:`xai4ess.plot`); each docstring names its source. The model-based metrics take a
 ``predict`` or ``explain`` callable, so they work with any model (``xai4ess.explain``
-through its public API by default).
+through its public API by default). One argument vocabulary: ``x`` inputs, ``R``
+relevance maps (sample axis first), ``masks`` regions, ``truth`` known-right maps.
 
-=====================  ============================================================
-:mod:`.truth`          per-sample agreement with a known truth (Pearson, Spearman)
-:mod:`.faithfulness`   deletion / insertion curves, faithfulness correlation
-:mod:`.randomisation`  cascading model-parameter randomisation, similarity, chance
-:mod:`.complexity`     sparseness (Gini index), entropy
-:mod:`.robustness`     max-sensitivity
-:mod:`.ranking`        Kendall tau between method rankings, bootstrap intervals
-=====================  ============================================================
+======================  ==============================================================
+:mod:`.localisation`    where is the relevance? ``relevance_share``, ``region_shares``,
+                        ``dominant_region``, ``box_mask``
+:mod:`.truth`           fidelity against a known truth: ``truth_correlation``,
+                        ``summarise``, ``chance_correlation``; composites on a grid:
+                        ``composite``, ``truth_score``, ``rank_by_truth``,
+                        ``area_weights``, ``pointwise_regression``
+:mod:`.similarity`      how alike are two maps? ``spatial_correlation``,
+                        ``rank_correlation``, ``similarity``, ``topk_overlap``,
+                        ``normalize``
+:mod:`.randomisation`   sanity check by model randomisation: ``randomization_test``,
+                        ``randomized_models``, ``randomization_blocks``,
+                        ``chance_similarity``, ``cascading_randomisation``,
+                        ``permutation_similarity``
+:mod:`.strategies`      strategy discovery (SpRAy): ``spray``, ``pool_maps``,
+                        ``cluster_table``, ``cluster_purity``
+:mod:`.faithfulness`    does removing relevant input change the output? deletion /
+                        insertion curves, faithfulness correlation
+:mod:`.complexity`      how concentrated is a map? sparseness (Gini), entropy
+:mod:`.robustness`      how stable is a map? max-sensitivity
+:mod:`.ranking`         do two scores rank the methods alike? ``kendall_tau``,
+                        ``bootstrap_kendall``, ``rank_by_score``
+:mod:`.skill`           how good is an estimate? ``rmse``, ``csi``, ``skill_scores``
+:mod:`.reference`       independent references that check ``explain``: numpy LRP
+                        (``lrp_step``, ``lrp_dense``, ``dense_network``,
+                        ``dense_layers``), ``preactivation_std``
+======================  ==============================================================
 
 Examples
 --------
@@ -34,28 +54,95 @@ from .faithfulness import (
     faithfulness_correlation,
     insertion_curve,
 )
-from .randomisation import cascading_randomisation, chance_similarity, similarity
-from .ranking import bootstrap_kendall, kendall_tau, rank_methods
+from .localisation import box_mask, dominant_region, region_shares, relevance_share
+from .randomisation import (
+    cascading_randomisation,
+    chance_similarity,
+    permutation_similarity,
+    randomization_blocks,
+    randomization_test,
+    randomized_models,
+)
+from .ranking import bootstrap_kendall, kendall_tau, rank_by_score
+from .reference import dense_layers, dense_network, lrp_dense, lrp_step, preactivation_std
 from .robustness import max_sensitivity
-from .truth import chance_correlation, summarise, truth_correlation
+from .similarity import (
+    normalize,
+    rank_correlation,
+    similarity,
+    spatial_correlation,
+    topk_overlap,
+)
+from .skill import csi, rmse, skill_scores
+from .strategies import SprayResult, cluster_purity, cluster_table, pool_maps, spray
+from .truth import (
+    area_weights,
+    chance_correlation,
+    composite,
+    pointwise_regression,
+    rank_by_truth,
+    summarise,
+    truth_correlation,
+    truth_score,
+)
 
 __all__ = [
+    # localisation
+    "relevance_share",
+    "region_shares",
+    "dominant_region",
+    "box_mask",
+    # truth
     "truth_correlation",
     "summarise",
     "chance_correlation",
+    "area_weights",
+    "composite",
+    "truth_score",
+    "rank_by_truth",
+    "pointwise_regression",
+    # similarity
+    "spatial_correlation",
+    "rank_correlation",
+    "similarity",
+    "topk_overlap",
+    "normalize",
+    # randomisation
+    "randomization_blocks",
+    "randomized_models",
+    "randomization_test",
+    "chance_similarity",
+    "cascading_randomisation",
+    "permutation_similarity",
+    # strategies
+    "pool_maps",
+    "spray",
+    "SprayResult",
+    "cluster_table",
+    "cluster_purity",
+    # faithfulness, complexity, robustness
     "deletion_curve",
     "insertion_curve",
     "area_under_curve",
     "faithfulness_correlation",
-    "cascading_randomisation",
-    "similarity",
-    "chance_similarity",
     "sparseness",
     "entropy",
     "max_sensitivity",
+    # ranking
     "kendall_tau",
     "bootstrap_kendall",
-    "rank_methods",
+    "rank_by_score",
+    # skill
+    "rmse",
+    "csi",
+    "skill_scores",
+    # references
+    "lrp_step",
+    "lrp_dense",
+    "dense_network",
+    "dense_layers",
+    "preactivation_std",
+    # the shipped results (recipe results:trust)
     "write_shipped",
 ]
 

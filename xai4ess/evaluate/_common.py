@@ -1,4 +1,4 @@
-"""Shared helpers: flatten maps per sample, rank with ties averaged."""
+"""Shared helpers: flatten maps per sample, sum channels, rank with ties averaged."""
 
 from __future__ import annotations
 
@@ -15,6 +15,25 @@ def flat(r, name: str = "r") -> np.ndarray:
     if a.ndim == 1:
         a = a[None]
     return a.reshape(len(a), -1)
+
+
+def channel_sum(R, ndim: int) -> np.ndarray:
+    """Sum trailing (channel) axes of ``R`` until it has ``ndim`` dimensions (float64)."""
+    a = np.asarray(R, dtype=np.float64)
+    while a.ndim > ndim:
+        a = a.sum(axis=-1)
+    return a
+
+
+def maps3(R) -> np.ndarray:
+    """Relevance as ``(N, H, W)``: channels summed, a single map gets a sample axis."""
+    a = np.asarray(R, dtype=np.float64)
+    if a.ndim == 2:
+        a = a[None]
+    a = channel_sum(a, 3)
+    if a.ndim != 3:
+        raise InputShapeError(f"expected relevance maps R (N, H, W[, C]), got shape {np.shape(R)}")
+    return a
 
 
 def same_shape(a: np.ndarray, b: np.ndarray, names: str) -> None:

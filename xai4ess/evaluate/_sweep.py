@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import complexity, faithfulness, randomisation, ranking, robustness, truth
+from . import complexity, faithfulness, localisation, randomisation, ranking, robustness, truth
 
 #: Test samples scored for truth fidelity (all seeds) and for the proxy metrics.
 N_TRUTH, N_PROXY = 200, 100
@@ -147,7 +147,7 @@ def _proxies(a, model, test, names, log, t0) -> dict[str, np.ndarray]:
 def _horses(names, log, t0) -> dict[str, np.ndarray]:
     """Second dataset with a truth: the de-confounded horse classifier on untagged horse
     pictures; 'truth' score = share of positive relevance inside the horse mask."""
-    from .. import data, metrics, models
+    from .. import data, models
 
     _, test = data.load("horses")
     pick = np.flatnonzero((test.y == 1) & ~test.has_tag)[:N_HORSES]
@@ -159,7 +159,7 @@ def _horses(names, log, t0) -> dict[str, np.ndarray]:
         return np.asarray(model(np.asarray(b, np.float32), training=False))[:, 1]
 
     def fidelity(r):
-        return metrics.relevance_share(r, mask)
+        return localisation.relevance_share(r, mask)
 
     return _proxy_sweep(
         "horses",

@@ -19,14 +19,14 @@ from ._common import flat
 __all__ = ["sparseness", "entropy"]
 
 
-def sparseness(r) -> np.ndarray:
-    """Gini index of ``|r|`` per sample: 0 for a uniform map, ``1 - 1/d`` for one feature.
+def sparseness(R) -> np.ndarray:
+    """Gini index of ``|R|`` per sample: 0 for a uniform map, ``1 - 1/d`` for one feature.
 
     Source: Chalasani et al. (2020), "Concise explanations of neural networks using
     adversarial training" (ICML), as in Quantus' ``Sparseness``:
     ``G = sum_i (2 i - d - 1) a_(i) / (d * sum_i a_(i))`` with ``a`` sorted ascending.
     """
-    a = np.sort(np.abs(flat(r)), axis=1)
+    a = np.sort(np.abs(flat(R, "R")), axis=1)
     d = a.shape[1]
     i = np.arange(1, d + 1)
     tot = a.sum(axis=1)
@@ -35,13 +35,13 @@ def sparseness(r) -> np.ndarray:
     return np.where(tot > 0, g, np.nan)
 
 
-def entropy(r) -> np.ndarray:
-    """Shannon entropy (nats) of ``p = |r| / sum |r|`` per sample; ``log d`` is uniform.
+def entropy(R) -> np.ndarray:
+    """Shannon entropy (nats) of ``p = |R| / sum |R|`` per sample; ``log d`` is uniform.
 
     Source: Bhatt, Weller & Moura (2020), "complexity" of an explanation (IJCAI), as in
     Quantus' ``Complexity``.
     """
-    a = np.abs(flat(r))
+    a = np.abs(flat(R, "R"))
     tot = a.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = a / tot

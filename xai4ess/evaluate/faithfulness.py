@@ -45,10 +45,10 @@ def _baseline(baseline, x: np.ndarray) -> np.ndarray:
     return b
 
 
-def _curve(predict, x, r, steps: int, baseline, insert: bool):
+def _curve(predict, x, R, steps: int, baseline, insert: bool):
     x = np.asarray(x)
-    xs, rs = flat(x, "x"), flat(r, "r")
-    same_shape(xs, rs, "x and r")
+    xs, rs = flat(x, "x"), flat(R, "R")
+    same_shape(xs, rs, "x and R")
     n, m = xs.shape
     base = _baseline(baseline, x).astype(np.float64)
     order = np.argsort(-rs, axis=1, kind="mergesort")  # most relevant first
@@ -64,7 +64,7 @@ def _curve(predict, x, r, steps: int, baseline, insert: bool):
 
 
 def deletion_curve(
-    predict: Callable, x, r, steps: int = 16, baseline=0.0
+    predict: Callable, x, R, steps: int = 16, baseline=0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score while the most relevant features are replaced by ``baseline``, in order.
 
@@ -78,17 +78,17 @@ def deletion_curve(
     curve : ndarray
         ``(N, K)`` scores.
     """
-    return _curve(predict, x, r, steps, baseline, insert=False)
+    return _curve(predict, x, R, steps, baseline, insert=False)
 
 
 def insertion_curve(
-    predict: Callable, x, r, steps: int = 16, baseline=0.0
+    predict: Callable, x, R, steps: int = 16, baseline=0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score while features are put back into a ``baseline`` input, most relevant first.
 
     Source: "insertion" of Petsiuk, Das & Saenko (2018, RISE).
     """
-    return _curve(predict, x, r, steps, baseline, insert=True)
+    return _curve(predict, x, R, steps, baseline, insert=True)
 
 
 def area_under_curve(fractions, curve, kind: str = "deletion", normalise: bool = True):
@@ -121,7 +121,7 @@ def area_under_curve(fractions, curve, kind: str = "deletion", normalise: bool =
 def faithfulness_correlation(
     predict: Callable,
     x,
-    r,
+    R,
     subset_size: int = 16,
     n_draws: int = 64,
     baseline=0.0,
@@ -140,8 +140,8 @@ def faithfulness_correlation(
         ``(N,)`` correlations; a random map's expected value is 0.
     """
     x = np.asarray(x)
-    xs, rs = flat(x, "x"), flat(r, "r")
-    same_shape(xs, rs, "x and r")
+    xs, rs = flat(x, "x"), flat(R, "R")
+    same_shape(xs, rs, "x and R")
     n, m = xs.shape
     if not 1 <= subset_size <= m:
         raise ValueError(f"subset_size must be in 1..{m}, got {subset_size}")

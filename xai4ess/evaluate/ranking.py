@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["kendall_tau", "rank_methods", "bootstrap_kendall"]
+__all__ = ["kendall_tau", "rank_by_score", "bootstrap_kendall"]
 
 
 def kendall_tau(a, b, rtol: float = 0.0) -> float:
@@ -43,7 +43,7 @@ def kendall_tau(a, b, rtol: float = 0.0) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def rank_methods(scores, names, higher_is_better: bool = True) -> list[str]:
+def rank_by_score(scores, names, higher_is_better: bool = True) -> list[str]:
     """Names ordered from best to worst by ``scores``."""
     s = np.asarray(scores, dtype=np.float64)
     order = np.argsort(-s if higher_is_better else s, kind="mergesort")

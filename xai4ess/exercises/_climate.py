@@ -44,7 +44,7 @@ def _test_set():
 
 def _late_composite_correlation(model_name: str, method: str = "lrp.z") -> float:
     from ..attribution import explain
-    from ..fidelity import composite, score
+    from ..evaluate import composite, truth_score
     from ..models import build, load_weights
 
     test = _test_set()
@@ -52,7 +52,7 @@ def _late_composite_correlation(model_name: str, method: str = "lrp.z") -> float
     load_weights(model, f"models/{model_name}.weights.npz")
     late = test.y >= 2071
     comp = composite(explain(model, test.x[late], method=method))
-    return score(comp, test.snr, lat=test.lat)["correlation"]
+    return truth_score(comp, test.snr, lat=test.lat)["correlation"]
 
 
 def check_ridge_correlation(answer) -> Feedback:
@@ -73,7 +73,7 @@ def check_ridge_correlation(answer) -> Feedback:
         atol=0.02,
         what="correlation",
         hint="Average lrp.z over the test maps of 2071-2100 of the strong-ridge model, then "
-        "compare with test.snr using xai4ess.fidelity.score(..., lat=test.lat).",
+        "compare with test.snr using xai4ess.evaluate.truth_score(..., lat=test.lat).",
     )
 
 
@@ -106,7 +106,7 @@ def check_masked_error(answer) -> Feedback:
 
 
 def _first_region() -> str:
-    from ..fidelity import box_mask
+    from ..evaluate import box_mask
 
     test = _test_set()
     median_year = {}
@@ -151,7 +151,7 @@ def _hole_percentile(method: str, **options) -> float:
     from scipy.stats import percentileofscore
 
     from ..attribution import explain
-    from ..fidelity import box_mask, composite
+    from ..evaluate import box_mask, composite
     from ..models import load
 
     test = _test_set()

@@ -51,7 +51,7 @@ def _tag_box(ds):
 def _tag_shares() -> tuple[float, float]:
     """Mean share of positive LRP relevance (horse output) in the tag box: tagged, untagged horses."""
     from ..attribution import explain
-    from ..metrics import relevance_share
+    from ..evaluate import relevance_share
 
     ds = _test()
     horses_only = ds[np.flatnonzero(ds.y == 1)]
@@ -95,7 +95,7 @@ def check_wrong_reason(index) -> Feedback:
             False, f"The index must be an integer from 0 to {len(ds) - 1}; got {index!r}."
         )
     from ..attribution import explain
-    from ..strategies import region_shares
+    from ..evaluate import region_shares
 
     if ds.y[i] != 1:
         return Feedback(False, f"Scene {i} has no horse. Look among the scenes with y == 1.")

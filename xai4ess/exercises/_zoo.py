@@ -54,7 +54,7 @@ def check_alpha_beta_step(answer, alpha: float = 2.0, beta: float = 1.0) -> Feed
     >>> check_alpha_beta_step(...)
     Replace the ... with your relevance of the three lower neurons, then run the cell again.
     """
-    from ..sanity import lrp_step
+    from ..evaluate import lrp_step
 
     what = "relevance of the three lower neurons"
     if answer is Ellipsis or answer is None:
@@ -98,7 +98,7 @@ def check_survivors(
     answer : iterable of str
         The method names you predict to survive (possibly empty).
     table : pandas.DataFrame
-        The result of :func:`xai4ess.sanity.randomization_test`.
+        The result of :func:`xai4ess.evaluate.randomization_test`.
     """
     if answer is Ellipsis or answer is None:
         return Feedback(

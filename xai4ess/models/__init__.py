@@ -45,10 +45,6 @@ __all__ = [
     "train",
     "save_weights",
     "load_weights",
-    "skill_scores",
-    "rmse",
-    "correlation",
-    "csi",
     "baseline_fit",
     "baseline_predict",
     "build_stack",
@@ -63,12 +59,8 @@ __all__ = [
 _MODULES = {m: f"{__name__}._{s.name}" for s in stories.STORIES for m in s.models}
 
 
-# Evaluation helpers of the regression models (skill against a baseline).
+# The per-pixel baseline of the regression model (its skill: xai4ess.evaluate.skill).
 _FUNCTIONS = {
-    "skill_scores": "xai4ess.models._goes_mrms",
-    "rmse": "xai4ess.models._goes_mrms",
-    "correlation": "xai4ess.models._goes_mrms",
-    "csi": "xai4ess.models._goes_mrms",
     "baseline_fit": "xai4ess.models._goes_mrms",
     "baseline_predict": "xai4ess.models._goes_mrms",
     # small models from rf's compact layer names ("conv3", "pool2", ...)

@@ -7,7 +7,7 @@ then a 1x1 convolution to one output (composite reflectivity, dBZ).
 
 The network's input is the scaled field of :func:`network_input` (cloud-top
 "coldness" and GLM as is), not brightness temperatures in K. This module also
-holds the per-pixel baseline and the skill scores (RMSE, correlation, CSI).
+holds the per-pixel baseline; the skill scores are :mod:`xai4ess.evaluate.skill`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,6 @@ from ..data import network_input
 
 __all__ = [
     "network_input",
-    "rmse",
-    "correlation",
-    "csi",
-    "skill_scores",
     "baseline_fit",
     "baseline_predict",
     "predict",
@@ -77,72 +73,6 @@ def build(name: str = "goes_mrms", size: int | None = None, filters: int = 32):
             x = layers.UpSampling2D(int(spec[2:]), name=lname)(x)
     out = layers.Conv2D(1, int(LAYERS[-1][4:]), name="mrms")(x)
     return keras.Model(inp, out, name=name)
-
-
-# -- skill scores ---------------------------------------------------------------
-def _pair(y_true, y_pred):
-    a = np.asarray(y_true, dtype=np.float64)
-    b = np.asarray(y_pred, dtype=np.float64)
-    if a.shape != b.shape:
-        a, b = np.squeeze(a), np.squeeze(b)
-    if a.shape != b.shape:
-        raise ValueError(
-            f"truth and estimate differ in shape: {np.shape(y_true)} vs {np.shape(y_pred)}"
-        )
-    return a.ravel(), b.ravel()
-
-
-def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Root-mean-square error (same units as the inputs, here dBZ).
-
-    >>> round(rmse([0.0, 10.0], [0.0, 13.0]), 3)
-    2.121
-    """
-    a, b = _pair(y_true, y_pred)
-    return float(np.sqrt(np.mean((a - b) ** 2)))
-
-
-def correlation(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Pearson correlation over all pixels.
-
-    >>> round(correlation([0, 1, 2, 3], [0, 2, 4, 7]), 3)
-    0.994
-    """
-    a, b = _pair(y_true, y_pred)
-    if a.std() == 0 or b.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
-
-
-def csi(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 35.0) -> float:
-    """Critical success index at a threshold: hits / (hits + misses + false alarms).
-
-    >>> round(csi([40, 40, 0, 0], [40, 0, 40, 0], threshold=35), 3)
-    0.333
-    """
-    a, b = _pair(y_true, y_pred)
-    obs, est = a >= threshold, b >= threshold
-    hits = np.sum(obs & est)
-    total = hits + np.sum(obs & ~est) + np.sum(~obs & est)
-    return float(hits / total) if total else float("nan")
-
-
-def skill_scores(
-    y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 35.0
-) -> dict[str, float]:
-    """``{"RMSE (dBZ)", "correlation", "CSI@35 dBZ"}`` of an estimate against the truth.
-
-    Examples
-    --------
-    >>> s = skill_scores(np.array([0.0, 40.0]), np.array([0.0, 40.0]))
-    >>> s["RMSE (dBZ)"], s["CSI@35 dBZ"]
-    (0.0, 1.0)
-    """
-    return {
-        "RMSE (dBZ)": rmse(y_true, y_pred),
-        "correlation": correlation(y_true, y_pred),
-        f"CSI@{threshold:g} dBZ": csi(y_true, y_pred, threshold),
-    }
 
 
 # -- baseline: per-pixel regression on C13 alone --------------------------------

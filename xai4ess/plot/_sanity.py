@@ -26,7 +26,7 @@ def randomization_figure(
     ----------
     maps : dict
         ``{stage: {method: maps}}``, e.g. the second result of
-        ``xai4ess.sanity.randomization_test(..., return_maps=True)``.
+        ``xai4ess.evaluate.randomization_test(..., return_maps=True)``.
     x : ndarray, optional
         The samples, to show the input at the start of each row.
     sample : int

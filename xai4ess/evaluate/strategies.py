@@ -1,196 +1,36 @@
-"""Which strategy does a model use, image by image? Relevance shares and SpRAy.
+"""Which strategy does a model use, image by image? Spectral Relevance Analysis (SpRAy).
 
-Two complementary tools for reading many attribution maps at once:
+When the regions a model may use are not known in advance (when they are, see
+:mod:`xai4ess.evaluate.localisation`): :func:`spray` pools the maps to a coarse grid
+(:func:`pool_maps`), normalises them, links them in a k-nearest-neighbour graph and
+splits them by spectral clustering (Lapuschkin et al. 2019); the gaps between the
+smallest eigenvalues of the graph Laplacian suggest how many distinct strategies there
+are. :func:`cluster_table` and :func:`cluster_purity` compare the clusters with known
+labels.
 
-* :func:`region_shares` - when the regions are known (the horse, a tag, a
-  fence), the share of each map's positive relevance that falls on each
-  region, plus the rest ("background"); :func:`dominant_region` names the
-  region that wins in each map.
-* :func:`spray` - when they are not known: Spectral Relevance Analysis
-  (SpRAy, Lapuschkin et al. 2019). The maps are pooled to a coarse grid,
-  normalised, linked in a k-nearest-neighbour graph and split by spectral
-  clustering; the gaps between the smallest eigenvalues of the graph
-  Laplacian suggest how many distinct strategies there are.
-
-Plain numpy / scipy / scikit-learn; no TensorFlow. The functions take arrays
-and masks, whatever model or dataset they came from.
+Plain numpy / scipy / scikit-learn; no TensorFlow.
 
 Examples
 --------
 >>> import numpy as np
->>> r = np.zeros((2, 4, 4)); r[0, 0, 0] = 3.0; r[0, 3, 3] = 1.0; r[1, 3, 3] = 2.0
->>> corner = np.zeros((2, 4, 4), bool); corner[:, 0, 0] = True
->>> region_shares(r, {"corner": corner}).round(2).to_dict("list")
-{'corner': [0.75, 0.0], 'background': [0.25, 1.0]}
+>>> R = np.zeros((2, 4, 4)); R[0, 0, 0] = 3.0; R[1, 3, 3] = 2.0
+>>> pool_maps(R, (2, 2))[:, 0, 0].tolist()
+[1.0, 0.0]
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = [
-    "region_shares",
-    "dominant_region",
-    "pool_maps",
-    "spray",
-    "SprayResult",
-    "cluster_table",
-    "cluster_purity",
-]
+from ._common import maps3
+
+__all__ = ["pool_maps", "spray", "SprayResult", "cluster_table", "cluster_purity"]
 
 
-def _maps(r: np.ndarray, ndim: int = 3) -> np.ndarray:
-    """Sum trailing channel axes until the array is ``(N, H, W)``."""
-    r = np.asarray(r, dtype=np.float64)
-    if r.ndim == ndim - 1:
-        r = r[None]
-    while r.ndim > ndim:
-        r = r.sum(axis=-1)
-    if r.ndim != ndim:
-        raise ValueError(f"expected relevance maps (N, H, W[, C]), got shape {np.shape(r)}")
-    return r
-
-
-def region_shares(
-    r: np.ndarray,
-    masks: Mapping[str, np.ndarray],
-    *,
-    positive: bool = True,
-    background: str = "background",
-):
-    """Share of each map's (positive) relevance on each named region and on the rest.
-
-    Parameters
-    ----------
-    r : ndarray
-        Relevance maps ``(N, H, W[, C])`` (channels are summed first) or one map.
-    masks : mapping of str to bool ndarray
-        Regions ``(N, H, W)`` (or ``(H, W)``, the same for every map). A pixel
-        in several masks counts for the first one, in the mapping's order, so
-        the shares of a map add up to 1.
-    positive : bool
-        Share of the positive relevance (default; the evidence *for* the
-        explained output). Otherwise share of the absolute relevance.
-    background : str
-        Column name of the pixels outside every mask.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per map, one column per region plus ``background``; rows add
-        up to 1. A map without any (positive) relevance gives a row of NaN.
-
-    Examples
-    --------
-    >>> r = np.array([[[2.0, -1.0], [1.0, 1.0]]])
-    >>> left = np.array([[[True, False], [True, False]]])
-    >>> region_shares(r, {"left": left}).round(2).to_dict("list")
-    {'left': [0.75], 'background': [0.25]}
-    """
-    import pandas as pd
-
-    maps = _maps(r)
-    n, h, w = maps.shape
-    if background in masks:
-        raise ValueError(f"{background!r} is reserved for the pixels outside the masks")
-    values = np.clip(maps, 0, None) if positive else np.abs(maps)
-    total = values.sum(axis=(1, 2))
-    taken = np.zeros((n, h, w), dtype=bool)
-    columns = {}
-    for name, mask in masks.items():
-        mask = np.asarray(mask, dtype=bool)
-        if mask.shape == (h, w):
-            mask = np.broadcast_to(mask, (n, h, w))
-        if mask.shape != (n, h, w):
-            raise ValueError(
-                f"mask {name!r} has shape {mask.shape}; expected {(n, h, w)} or {(h, w)}"
-            )
-        own = mask & ~taken
-        taken |= own
-        columns[name] = (values * own).sum(axis=(1, 2))
-    columns[background] = (values * ~taken).sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        safe = np.where(total > 0, total, np.nan)
-        return pd.DataFrame({k: v / safe for k, v in columns.items()})
-
-
-def dominant_region(
-    shares,
-    *,
-    exclude: Sequence[str] = ("background",),
-    min_share: float = 0.0,
-    area=None,
-    min_enrichment: float = 1.0,
-):
-    """The region with the largest share (or enrichment) in each row of :func:`region_shares`.
-
-    A large region collects a large share of the relevance even when the
-    network spreads it evenly, so the largest *share* favours large regions.
-    Pass ``area`` (each region's share of the image area, same rows and
-    columns) to rank by **enrichment** = share / area instead: how many times
-    more relevance a region holds than an even spread would give it.
-
-    Parameters
-    ----------
-    shares : pandas.DataFrame
-        Output of :func:`region_shares`.
-    exclude : sequence of str
-        Columns that never win (default: the background).
-    min_share : float
-        Rows whose winning share is below this get the label ``"none"``.
-    area : pandas.DataFrame, optional
-        Area fraction of each region per row (e.g. ``mask.mean(axis=(1, 2))``).
-        Regions with zero area cannot win.
-    min_enrichment : float
-        With ``area``: rows whose best enrichment is below this (default 1,
-        no more than an even spread) get ``"none"``.
-
-    Returns
-    -------
-    ndarray of str
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"horse": [0.5, 0.1], "tag": [0.2, 0.4], "background": [0.3, 0.5]})
-    >>> dominant_region(df).tolist()
-    ['horse', 'tag']
-    >>> area = pd.DataFrame({"horse": [0.6, 0.3], "tag": [0.02, 0.02], "background": [0.38, 0.68]})
-    >>> dominant_region(df, area=area).tolist()   # 0.2 on 2 % of the image beats 0.5 on 60 %
-    ['tag', 'tag']
-    """
-    numeric = shares.select_dtypes("number").columns  # e.g. skip a "strategy" label column
-    cols = [c for c in shares.columns if c not in set(exclude) and c in numeric]
-    if not cols:
-        raise ValueError("no region left after excluding " + ", ".join(exclude))
-    values = shares[cols].to_numpy(dtype=np.float64)
-    raw = values
-    if area is not None:
-        missing = [c for c in cols if c not in area.columns]
-        if missing or len(area) != len(shares):
-            raise ValueError(
-                f"area must have one row per row of shares ({len(shares)}) and the columns "
-                f"{cols}; missing columns: {missing}, rows: {len(area)}"
-            )
-        a = area[cols].to_numpy(dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(a > 0, values / a, np.nan)
-    filled = np.where(np.isnan(values), -np.inf, values)
-    best = np.argmax(filled, axis=1)
-    labels = np.array(cols, dtype=object)[best]
-    top = filled[np.arange(len(filled)), best]
-    top_share = np.where(np.isnan(raw), -np.inf, raw)[np.arange(len(filled)), best]
-    weak = ~(top_share >= min_share) | ~np.isfinite(top)
-    if area is not None:
-        weak |= ~(top >= min_enrichment)
-    labels[weak] = "none"
-    return labels.astype(str)
-
-
-def pool_maps(r: np.ndarray, shape: tuple[int, int] = (16, 16), *, positive: bool = True):
+def pool_maps(R: np.ndarray, shape: tuple[int, int] = (16, 16), *, positive: bool = True):
     """Coarse, normalised copies of relevance maps (the SpRAy preprocessing).
 
     Each map is summed over channels, clipped to its positive part (or made
@@ -204,7 +44,7 @@ def pool_maps(r: np.ndarray, shape: tuple[int, int] = (16, 16), *, positive: boo
     """
     from skimage.measure import block_reduce
 
-    maps = _maps(r)
+    maps = maps3(R)
     maps = np.clip(maps, 0, None) if positive else np.abs(maps)
     n, h, w = maps.shape
     fy, fx = max(1, int(np.ceil(h / shape[0]))), max(1, int(np.ceil(w / shape[1])))
@@ -252,7 +92,7 @@ class SprayResult:
 
 
 def spray(
-    r: np.ndarray,
+    R: np.ndarray,
     n_clusters: int | None = None,
     *,
     shape: tuple[int, int] = (16, 16),
@@ -266,7 +106,7 @@ def spray(
 
     Parameters
     ----------
-    r : ndarray
+    R : ndarray
         Relevance maps ``(N, H, W[, C])``, e.g. LRP maps of all images of one class.
     n_clusters : int, optional
         Number of clusters. ``None`` picks it from the largest gap between the
@@ -318,7 +158,7 @@ def spray(
     from scipy.spatial.distance import cdist
     from sklearn.cluster import KMeans
 
-    features = pool_maps(r, shape, positive=positive)
+    features = pool_maps(R, shape, positive=positive)
     n = len(features)
     if n < 3:
         raise ValueError(f"spray needs at least 3 maps, got {n}")
