@@ -531,7 +531,8 @@ def mask_response(
     rows = []
     m = mask.astype(np.float64)
     area = float(m.mean())
-    means = out.reshape(-1, out.shape[-1]).astype(np.float64).mean(axis=0)
+    # dtype= accumulates in float64 without a float64 copy of every activation
+    means = out.reshape(-1, out.shape[-1]).mean(axis=0, dtype=np.float64)
     floor = min_activation * float(means.max()) if means.max() > 0 else np.inf
     for c in range(out.shape[-1]):
         a = _resize_maps(out[..., c].astype(np.float64), mask.shape[1:])
