@@ -454,6 +454,11 @@ def goes_mrms_demo(
     for control in (scene_w, row_w, col_w, method_w):
         control.observe(draw, names="value")
     draw()
+    # Build every method's analyzer now (about 1.4 s each): a method's first visit
+    # would otherwise miss the 1 s response target.
+    for m in method_w.options:
+        if m != method:
+            _pixel(model, data, scene, estimate(scene), r0, c0, m)
     controls = widgets.HBox([widgets.VBox([scene_w, method_w]), widgets.VBox([row_w, col_w])])
     return widgets.VBox([controls, view.output])
 
