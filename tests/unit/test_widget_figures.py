@@ -117,7 +117,13 @@ def test_goes_demo_moves_the_pixel_as_a_new_figure_would(goes):
         G._demo_figure(model, data, 0, est, G._pixel(model, data, 0, est, r0, c0, method), method),
         "g",
     )
-    for r, c in ((r0 + 5, c0 - 3), (40, 200), (r0, c0)):
+    # a new pixel, then a new method (the demo switches methods in place too)
+    for r, c, method in (
+        (r0 + 5, c0 - 3, method),
+        (40, 200, method),
+        (40, 200, "gradient"),
+        (r0, c0, "lrp.epsilon"),
+    ):
         px = G._pixel(model, data, 0, est, r, c, method)
         G._move_pixel(moved_view.figure, data, 0, est, px, method)
         moved = moved_view.figure
