@@ -22,7 +22,7 @@ if platform.machine().lower() in ("x86_64", "amd64"):
 # With oneDNN on, TensorFlow keeps tensor memory in its own pool (a BFC allocator) that
 # never shrinks: one forward pass over 400 images of 64 x 64 kept 0.19 GB for the rest
 # of the session (chapters' kernels grew to 1.1-1.3 GB). The system allocator returns
-# it; the same kernels run, so results are identical (measured in benchmarks/results.md).
+# it; the same kernels run, so results are identical (chapter outputs compared).
 os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "1")
 os.environ.setdefault("KMP_WARNINGS", "0")
 
