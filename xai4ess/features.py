@@ -144,8 +144,15 @@ def _check_x(model, x) -> np.ndarray:
     return x
 
 
-def _forward(sub, x: np.ndarray, batch_size: int) -> np.ndarray:
-    out = [sub(x[i : i + batch_size], training=False).numpy() for i in range(0, len(x), batch_size)]
+def _batches(sub, x: np.ndarray, batch_size: int):
+    """The layer's output for ``x``, one batch at a time."""
+    for i in range(0, len(x), batch_size):
+        yield sub(x[i : i + batch_size], training=False).numpy()
+
+
+def _forward(sub, x: np.ndarray, batch_size: int, unit: int | None = None) -> np.ndarray:
+    """The layer's output for all of ``x`` (only channel ``unit``'s, if given)."""
+    out = [o if unit is None else o[..., unit].copy() for o in _batches(sub, x, batch_size)]
     return np.concatenate(out) if out else np.zeros((0,), np.float32)
 
 
@@ -181,8 +188,8 @@ def activation_maps(
     """
     unit = _check_unit(model, layer, unit)
     x = _check_x(model, x)
-    out = _forward(unit_model(model, layer), x, batch_size)
-    return out[..., unit]
+    # one channel kept per batch: all channels of a large set can take hundreds of MB
+    return _forward(unit_model(model, layer), x, batch_size, unit=unit)
 
 
 def unit_activations(
@@ -525,19 +532,28 @@ def mask_response(
         mask = mask[None]
     if mask.shape != x.shape[:3]:
         raise InputShapeError(f"mask has shape {mask.shape}, expected {x.shape[:3]}")
-    out = _forward(unit_model(model, layer), x, batch_size)
-    if out.ndim != 4:
-        raise TargetError(f"layer {layer!r} has no spatial output (shape {out.shape[1:]})")
-    rows = []
+    sub = unit_model(model, layer)
+    if len(sub.output_shape) != 4:
+        raise TargetError(f"layer {layer!r} has no spatial output (shape {sub.output_shape[1:]})")
     m = mask.astype(np.float64)
     area = float(m.mean())
-    # dtype= accumulates in float64 without a float64 copy of every activation
-    means = out.reshape(-1, out.shape[-1]).mean(axis=0, dtype=np.float64)
+    # summed one batch at a time: all activations of a large set can take hundreds of MB
+    n_units = int(sub.output_shape[-1])
+    sums, totals, insides = np.zeros(n_units), np.zeros(n_units), np.zeros(n_units)
+    count = 0
+    for start, out in zip(range(0, len(x), batch_size), _batches(sub, x, batch_size)):
+        mb = m[start : start + len(out)]
+        sums += out.reshape(-1, n_units).sum(axis=0, dtype=np.float64)
+        count += out[..., 0].size
+        for c in range(n_units):
+            a = _resize_maps(out[..., c].astype(np.float64), mask.shape[1:])
+            totals[c] += a.sum()
+            insides[c] += (a * mb).sum()
+    means = sums / max(count, 1)
     floor = min_activation * float(means.max()) if means.max() > 0 else np.inf
-    for c in range(out.shape[-1]):
-        a = _resize_maps(out[..., c].astype(np.float64), mask.shape[1:])
-        total = a.sum()
-        inside = (a * m).sum()
+    rows = []
+    for c in range(n_units):
+        total, inside = totals[c], insides[c]
         rows.append(
             {
                 "unit": c,
