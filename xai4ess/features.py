@@ -144,6 +144,11 @@ def _check_x(model, x) -> np.ndarray:
     return x
 
 
+#: Samples per forward pass. A pass holds every layer's activations of its batch:
+#: 128 tiles of 64 x 64 x 4 took 0.13 GB above the model (chapter 5), 32 take 0.05 GB.
+BATCH_SIZE = 32
+
+
 def _batches(sub, x: np.ndarray, batch_size: int):
     """The layer's output for ``x``, one batch at a time."""
     for i in range(0, len(x), batch_size):
@@ -157,7 +162,7 @@ def _forward(sub, x: np.ndarray, batch_size: int, unit: int | None = None) -> np
 
 
 def activation_maps(
-    model, layer: str, unit: int, x: np.ndarray, *, batch_size: int = 128
+    model, layer: str, unit: int, x: np.ndarray, *, batch_size: int = BATCH_SIZE
 ) -> np.ndarray:
     """The activation of one unit for every sample (its map for a conv layer).
 
@@ -193,7 +198,7 @@ def activation_maps(
 
 
 def unit_activations(
-    model, layer: str, unit: int, x: np.ndarray, *, pool: str = "max", batch_size: int = 128
+    model, layer: str, unit: int, x: np.ndarray, *, pool: str = "max", batch_size: int = BATCH_SIZE
 ) -> np.ndarray:
     """One number per sample: the unit's activation pooled over space.
 
@@ -224,7 +229,7 @@ def top_activating(
     k: int = 9,
     *,
     pool: str = "max",
-    batch_size: int = 128,
+    batch_size: int = BATCH_SIZE,
 ) -> TopActivating:
     """The ``k`` samples of ``x`` that activate a unit most (feature visualisation, method 1).
 
@@ -482,7 +487,7 @@ def mask_response(
     mask: np.ndarray,
     *,
     min_activation: float = 0.02,
-    batch_size: int = 128,
+    batch_size: int = BATCH_SIZE,
 ):
     """How strongly each unit of a conv layer fires inside a region, per unit.
 

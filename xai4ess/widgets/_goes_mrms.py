@@ -454,11 +454,15 @@ def goes_mrms_demo(
     for control in (scene_w, row_w, col_w, method_w):
         control.observe(draw, names="value")
     draw()
-    # Build every method's analyzer now (about 1.4 s each): a method's first visit
-    # would otherwise miss the 1 s response target.
-    for m in method_w.options:
-        if m != method:
-            _pixel(model, data, scene, estimate(scene), r0, c0, m)
+    # Build every method's analyzers now (1.4-3 s each): a method's or scene's first
+    # visit would otherwise miss the 1 s response target. Alpha-beta rules have one
+    # analyzer for inputs without negative values and one for the others.
+    nonnegative = [bool(np.all(goes_mrms_inputs(data[s]) >= 0)) for s in range(len(data))]
+    kinds = sorted({nonnegative.index(v) for v in set(nonnegative)})
+    for s in kinds:
+        for m in method_w.options:
+            if (s, m) != (scene, method):
+                _pixel(model, data, s, estimate(s), *_default_pixel(estimate(s)), m)
     controls = widgets.HBox([widgets.VBox([scene_w, method_w]), widgets.VBox([row_w, col_w])])
     return widgets.VBox([controls, view.output])
 
