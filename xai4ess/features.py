@@ -144,13 +144,25 @@ def _check_x(model, x) -> np.ndarray:
     return x
 
 
-def _forward(sub, x: np.ndarray, batch_size: int) -> np.ndarray:
-    out = [sub(x[i : i + batch_size], training=False).numpy() for i in range(0, len(x), batch_size)]
+#: Samples per forward pass. A pass holds every layer's activations of its batch:
+#: 128 tiles of 64 x 64 x 4 took 0.13 GB above the model (chapter 5), 32 take 0.05 GB.
+BATCH_SIZE = 32
+
+
+def _batches(sub, x: np.ndarray, batch_size: int):
+    """The layer's output for ``x``, one batch at a time."""
+    for i in range(0, len(x), batch_size):
+        yield sub(x[i : i + batch_size], training=False).numpy()
+
+
+def _forward(sub, x: np.ndarray, batch_size: int, unit: int | None = None) -> np.ndarray:
+    """The layer's output for all of ``x`` (only channel ``unit``'s, if given)."""
+    out = [o if unit is None else o[..., unit].copy() for o in _batches(sub, x, batch_size)]
     return np.concatenate(out) if out else np.zeros((0,), np.float32)
 
 
 def activation_maps(
-    model, layer: str, unit: int, x: np.ndarray, *, batch_size: int = 128
+    model, layer: str, unit: int, x: np.ndarray, *, batch_size: int = BATCH_SIZE
 ) -> np.ndarray:
     """The activation of one unit for every sample (its map for a conv layer).
 
@@ -181,12 +193,12 @@ def activation_maps(
     """
     unit = _check_unit(model, layer, unit)
     x = _check_x(model, x)
-    out = _forward(unit_model(model, layer), x, batch_size)
-    return out[..., unit]
+    # one channel kept per batch: all channels of a large set can take hundreds of MB
+    return _forward(unit_model(model, layer), x, batch_size, unit=unit)
 
 
 def unit_activations(
-    model, layer: str, unit: int, x: np.ndarray, *, pool: str = "max", batch_size: int = 128
+    model, layer: str, unit: int, x: np.ndarray, *, pool: str = "max", batch_size: int = BATCH_SIZE
 ) -> np.ndarray:
     """One number per sample: the unit's activation pooled over space.
 
@@ -217,7 +229,7 @@ def top_activating(
     k: int = 9,
     *,
     pool: str = "max",
-    batch_size: int = 128,
+    batch_size: int = BATCH_SIZE,
 ) -> TopActivating:
     """The ``k`` samples of ``x`` that activate a unit most (feature visualisation, method 1).
 
@@ -475,7 +487,7 @@ def mask_response(
     mask: np.ndarray,
     *,
     min_activation: float = 0.02,
-    batch_size: int = 128,
+    batch_size: int = BATCH_SIZE,
 ):
     """How strongly each unit of a conv layer fires inside a region, per unit.
 
@@ -525,18 +537,28 @@ def mask_response(
         mask = mask[None]
     if mask.shape != x.shape[:3]:
         raise InputShapeError(f"mask has shape {mask.shape}, expected {x.shape[:3]}")
-    out = _forward(unit_model(model, layer), x, batch_size)
-    if out.ndim != 4:
-        raise TargetError(f"layer {layer!r} has no spatial output (shape {out.shape[1:]})")
-    rows = []
+    sub = unit_model(model, layer)
+    if len(sub.output_shape) != 4:
+        raise TargetError(f"layer {layer!r} has no spatial output (shape {sub.output_shape[1:]})")
     m = mask.astype(np.float64)
     area = float(m.mean())
-    means = out.reshape(-1, out.shape[-1]).astype(np.float64).mean(axis=0)
+    # summed one batch at a time: all activations of a large set can take hundreds of MB
+    n_units = int(sub.output_shape[-1])
+    sums, totals, insides = np.zeros(n_units), np.zeros(n_units), np.zeros(n_units)
+    count = 0
+    for start, out in zip(range(0, len(x), batch_size), _batches(sub, x, batch_size)):
+        mb = m[start : start + len(out)]
+        sums += out.reshape(-1, n_units).sum(axis=0, dtype=np.float64)
+        count += out[..., 0].size
+        for c in range(n_units):
+            a = _resize_maps(out[..., c].astype(np.float64), mask.shape[1:])
+            totals[c] += a.sum()
+            insides[c] += (a * mb).sum()
+    means = sums / max(count, 1)
     floor = min_activation * float(means.max()) if means.max() > 0 else np.inf
-    for c in range(out.shape[-1]):
-        a = _resize_maps(out[..., c].astype(np.float64), mask.shape[1:])
-        total = a.sum()
-        inside = (a * m).sum()
+    rows = []
+    for c in range(n_units):
+        total, inside = totals[c], insides[c]
         rows.append(
             {
                 "unit": c,

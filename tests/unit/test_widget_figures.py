@@ -117,11 +117,17 @@ def test_goes_demo_moves_the_pixel_as_a_new_figure_would(goes):
         G._demo_figure(model, data, 0, est, G._pixel(model, data, 0, est, r0, c0, method), method),
         "g",
     )
-    for r, c in ((r0 + 5, c0 - 3), (40, 200), (r0, c0)):
-        px = G._pixel(model, data, 0, est, r, c, method)
-        G._move_pixel(moved_view.figure, data, 0, est, px, method)
+    # a new pixel, then a new method (the demo switches methods in place too)
+    for r, c, m in (
+        (r0 + 5, c0 - 3, method),
+        (40, 200, method),
+        (40, 200, "gradient"),
+        (r0, c0, "lrp.epsilon"),
+    ):
+        px = G._pixel(model, data, 0, est, r, c, m)
+        G._move_pixel(moved_view.figure, data, 0, est, px, m)
         moved = moved_view.figure
-        fresh = G._demo_figure(model, data, 0, est, px, method)
+        fresh = G._demo_figure(model, data, 0, est, px, m)
         for a, b in zip(moved.axes[:8], fresh.axes[:8]):
             assert a.get_title() == b.get_title()
             assert a.get_xlim() == b.get_xlim() and a.get_ylim() == b.get_ylim()

@@ -362,9 +362,9 @@ def _demo_figure(model, data, scene, est, px, method):
 
 
 def _move_pixel(fig, data, scene, est, px, method) -> None:
-    """Show another output pixel in a figure of :func:`_demo_figure` (same scene and method).
+    """Show another output pixel or method in a figure of :func:`_demo_figure` (same scene).
 
-    Updates in place what depends on the pixel: crosses, receptive-field boxes,
+    Updates in place what depends on the pixel and the method: crosses, receptive-field boxes,
     the relevance images, their shared colour scale, zoom and titles; the
     scene panels and the zone outlines stay. The result looks as a new figure would.
     """
@@ -444,16 +444,25 @@ def goes_mrms_demo(
         s, m = scene_w.value, method_w.value
         est = estimate(s)
         px = _pixel(model, data, s, est, row_w.value, col_w.value, m)
-        if shown.get("key") == (s, m):  # same scene and method: move the pixel in place
+        if shown.get("scene") == s:  # same scene: new pixel or method, updated in place
             _move_pixel(view.figure, data, s, est, px, m)
             view.show()
         else:
             view.show(_demo_figure(model, data, s, est, px, m), layout_key="goes_mrms")
-            shown["key"] = (s, m)
+            shown["scene"] = s
 
     for control in (scene_w, row_w, col_w, method_w):
         control.observe(draw, names="value")
     draw()
+    # Build every method's analyzers now (1.4-3 s each): a method's or scene's first
+    # visit would otherwise miss the 1 s response target. Alpha-beta rules have one
+    # analyzer for inputs without negative values and one for the others.
+    nonnegative = [bool(np.all(goes_mrms_inputs(data[s]) >= 0)) for s in range(len(data))]
+    kinds = sorted({nonnegative.index(v) for v in set(nonnegative)})
+    for s in kinds:
+        for m in method_w.options:
+            if (s, m) != (scene, method):
+                _pixel(model, data, s, estimate(s), *_default_pixel(estimate(s)), m)
     controls = widgets.HBox([widgets.VBox([scene_w, method_w]), widgets.VBox([row_w, col_w])])
     return widgets.VBox([controls, view.output])
 
