@@ -59,6 +59,9 @@ elapsed = time.perf_counter() - t
 errors = sum(1 for c in nb.cells if c.cell_type == "code"
              for o in c.get("outputs", []) if o.get("output_type") == "error")
 peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+if len(sys.argv) > 3:  # keep the executed notebook (compare runs: tools/outputs_diff.py)
+    import nbformat
+    nbformat.write(nb, sys.argv[3])
 print(f"{elapsed:.3f} {peak_kb} {errors}")
 """
 
@@ -81,11 +84,18 @@ def machine() -> str:
     )
 
 
-def chapters() -> list[dict]:
+def chapters(keep: Path | None = None) -> list[dict]:
+    """Execute every chapter in a fresh kernel: seconds, peak memory, error outputs.
+
+    ``keep``: a folder that receives each executed notebook (``<chapter>.ipynb``).
+    """
     rows = []
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
     for md in sorted((ROOT / "chapters").glob("*.md")):
+        kept = [] if keep is None else [str(keep / f"{md.stem}.ipynb")]
         out = subprocess.run(
-            [PY, "-c", EXECUTE_ONE, str(md), str(md.parent)],
+            [PY, "-c", EXECUTE_ONE, str(md), str(md.parent), *kept],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -461,6 +471,12 @@ def main() -> None:
     parser.add_argument(
         "--report", action="store_true", help="rewrite results.md from results.json"
     )
+    parser.add_argument(
+        "--keep-notebooks",
+        type=Path,
+        metavar="DIR",
+        help="write each executed chapter to DIR (compare two runs with tools/outputs_diff.py)",
+    )
     args = parser.parse_args()
     if args.report:
         print(
@@ -477,7 +493,7 @@ def main() -> None:
     for step in steps:
         print(f"== {step}", flush=True)
         results[step] = {
-            "chapters": chapters,
+            "chapters": lambda: chapters(args.keep_notebooks),
             "build": book_builds,
             "imports": import_times,
             "explain": explain_costs,
