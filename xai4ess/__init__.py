@@ -40,6 +40,7 @@ __all__ = [
     "widgets",
     "exercises",
     "evaluate",
+    "analyses",
     "seeds",
     "DataFileError",
     "InputShapeError",
@@ -60,6 +61,7 @@ _SUBMODULES = {
     "exercises",
     "registry",
     "evaluate",
+    "analyses",
     "seeds",
     "keras3",
 }

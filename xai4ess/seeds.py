@@ -15,7 +15,7 @@ from the seeded generators; rerunning a seed on the same stack gives the same
 numbers (checked to 1e-6 in ``tests/unit/test_seeds.py`` for the climate
 network). Another CPU or TensorFlow build may change the last digits.
 
-It composes models, data, explanations and the widgets' strategy tables (like
+It composes models, data, explanations and the chapters' analyses (like
 :mod:`xai4ess.widgets` and :mod:`xai4ess.exercises`) and draws nothing.
 
 Examples
@@ -156,7 +156,7 @@ def _convection(seed: int) -> dict[str, float]:
 
 # -- chapter 5: GOES -> MRMS ---------------------------------------------------------
 def _goes_mrms(seed: int) -> dict[str, float]:
-    from . import data, evaluate, models, widgets
+    from . import analyses, data, evaluate, models
 
     train, test = data.load("goes_mrms")
     inputs = ((test.x - test.input_offset) / test.input_scale).astype(np.float32)
@@ -169,10 +169,10 @@ def _goes_mrms(seed: int) -> dict[str, float]:
         "csi35": float(skill["CSI@35 dBZ"]),
     }
     methods = ("lrp.alpha_1_beta_0", "gradient", "input_t_gradient")
-    table = widgets.goes_mrms_strategies(model, test, methods=methods, estimate=estimate, n=40)
+    table = analyses.goes_mrms_strategies(model, test, methods=methods, estimate=estimate, n=40)
     # the last stage (every layer re-initialised), as in the chapter; one clone throughout
     random_model = list(evaluate.randomized_models(model, None, seed=seed))[-1][1]
-    rand = widgets.goes_mrms_strategies(
+    rand = analyses.goes_mrms_strategies(
         random_model, test, methods=("lrp.alpha_1_beta_0",), estimate=estimate, n=40
     )
     for kind in ("lightning", "cloud edge", "dense cloud"):

@@ -57,7 +57,6 @@ def test_network_input_is_documented_affine_map(ds):
     expected = (ds.x.astype(np.float64) - [310, 250, 300, 0]) / [-100, -50, -100, 1]
     np.testing.assert_allclose(xin, expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(ds.input_offset, gen.INPUT_OFFSET)
-    np.testing.assert_array_equal(xai4ess.widgets.goes_mrms_inputs(ds), xin)
     with pytest.raises(ValueError, match="channels"):
         gen.network_input(ds.x[..., :3])
 

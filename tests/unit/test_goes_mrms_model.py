@@ -9,6 +9,7 @@ import xai4ess
 from xai4ess.models import _goes_mrms as M
 
 W = xai4ess.widgets
+A = xai4ess.analyses
 LAYERS = [
     "goes",
     "conv1",
@@ -31,7 +32,7 @@ LAYERS = [
 def setup():
     model = xai4ess.models.load("goes_mrms")
     train, test = xai4ess.data.load("goes_mrms")
-    inputs = W.goes_mrms_inputs(test)
+    inputs = xai4ess.data.network_input(test.x)
     estimate = model.predict(inputs, batch_size=4, verbose=0)
     return model, train, test, inputs, estimate
 
@@ -146,12 +147,12 @@ def test_receptive_field_box_by_forward_perturbation(setup):
 
 def test_crops_explain_exactly_like_the_full_scene(setup):
     model, _, test, inputs, estimate = setup
-    ex = W.goes_mrms_examples(test, estimate, "lightning", n=3, seed=2)
-    rel = W.goes_mrms_relevance(model, inputs, ex, "lrp.epsilon")
+    ex = A.goes_mrms_examples(test, estimate, "lightning", n=3, seed=2)
+    rel = A.goes_mrms_relevance(model, inputs, ex, "lrp.epsilon")
     for k, (i, r, c) in enumerate(ex):
         full = xai4ess.explain(model, inputs[i : i + 1], "lrp.epsilon", target=(int(r), int(c)))
         np.testing.assert_allclose(
-            W.goes_mrms_crops(full, np.array([[0, r, c]]))[0], rel[k], atol=1e-7
+            A.goes_mrms_crops(full, np.array([[0, r, c]]))[0], rel[k], atol=1e-7
         )
         assert np.abs(full).sum() == pytest.approx(np.abs(rel[k]).sum(), rel=1e-5)
 
@@ -160,14 +161,14 @@ def test_crops_explain_exactly_like_the_full_scene(setup):
 def test_glm_holds_the_largest_share_for_strong_lightning_pixels(setup):
     """In scenes with lightning, for high-reflectivity pixels with lightning (alpha=1, beta=0)."""
     model, _, test, inputs, estimate = setup
-    ex = W.goes_mrms_examples(test, estimate, "lightning", min_dbz=40.0)
+    ex = A.goes_mrms_examples(test, estimate, "lightning", min_dbz=40.0)
     scenes = [i for i in range(len(test)) if (ex[:, 0] == i).sum() >= 3]
     assert len(scenes) >= 6
     totals = np.zeros(4)
     for i in scenes:
         mine = ex[ex[:, 0] == i]
         mine = mine[np.random.default_rng(i).permutation(len(mine))[:12]]
-        r = np.clip(W.goes_mrms_relevance(model, inputs, mine, "lrp.alpha_1_beta_0"), 0, None)
+        r = np.clip(A.goes_mrms_relevance(model, inputs, mine, "lrp.alpha_1_beta_0"), 0, None)
         share = r.sum(axis=(0, 1, 2)) / r.sum()
         totals += share
         assert np.argmax(share) == 3, (i, share.round(3))
@@ -177,7 +178,7 @@ def test_glm_holds_the_largest_share_for_strong_lightning_pixels(setup):
 
 def test_three_distinct_strategies_and_saliency_does_not_separate_them(setup):
     model, _, test, _, estimate = setup
-    t = W.goes_mrms_strategies(
+    t = A.goes_mrms_strategies(
         model, test, ("lrp.alpha_1_beta_0", "gradient"), estimate=estimate, n=30
     )
     lrp, sal = t.loc["lrp.alpha_1_beta_0"], t.loc["gradient"]

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 import xai4ess  # noqa: E402
 
 W = xai4ess.widgets
+A = xai4ess.analyses
 P = xai4ess.plot
 E = xai4ess.exercises
 
@@ -21,7 +22,7 @@ E = xai4ess.exercises
 def setup():
     model = xai4ess.models.load("goes_mrms")
     test = xai4ess.data.load("goes_mrms").test
-    inputs = W.goes_mrms_inputs(test)
+    inputs = xai4ess.data.network_input(test.x)
     estimate = model.predict(inputs, batch_size=4, verbose=0)
     return model, test, inputs, estimate
 
@@ -89,23 +90,23 @@ def test_grids_and_bars():
 
 def test_examples_crops_and_composite(setup):
     model, test, inputs, estimate = setup
-    ex = W.goes_mrms_examples(test, estimate, "dense cloud", n=5, seed=1)
+    ex = A.goes_mrms_examples(test, estimate, "dense cloud", n=5, seed=1)
     assert ex.shape == (5, 3)
     assert np.all(test.core_type[tuple(ex.T)] == 3) and not test.lightning_mask[tuple(ex.T)].any()
     assert np.all(estimate[..., 0][tuple(ex.T)] >= 35) and np.all(test.y[..., 0][tuple(ex.T)] >= 35)
-    crops = W.goes_mrms_crops(test.y, ex)
-    anchors = W.goes_mrms_anchors(ex)
+    crops = A.goes_mrms_crops(test.y, ex)
+    anchors = A.goes_mrms_anchors(ex)
     assert crops.shape == (5, 72, 72, 1)
     for k, (i, r, c) in enumerate(ex):
         assert crops[k, anchors[k][0], anchors[k][1], 0] == test.y[i, r, c, 0]
         assert (r - anchors[k][0]) % 8 == 0 and (c - anchors[k][1]) % 8 == 0  # on the pooling grid
-    comp = W.goes_mrms_composite(crops, ex, half=3)
+    comp = A.goes_mrms_composite(crops, ex, half=3)
     manual = np.mean([test.y[i, r - 3 : r + 4, c - 3 : c + 4] for i, r, c in ex], axis=0)
     np.testing.assert_allclose(comp, manual)
     with pytest.raises(ValueError, match="kind"):
-        W.goes_mrms_examples(test, estimate, "hail")
+        A.goes_mrms_examples(test, estimate, "hail")
     with pytest.raises(ValueError):
-        W.goes_mrms_composite(crops, ex, half=40)
+        A.goes_mrms_composite(crops, ex, half=40)
 
 
 def test_demo_figure_and_widget(setup):

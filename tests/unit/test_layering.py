@@ -37,7 +37,7 @@ PACKAGE = "xai4ess"
 #: Explanation methods: the method table and the TensorFlow/iNNvestigate internals.
 EXPLAIN = frozenset({"attribution", "_backend"})
 #: Analysis computes numbers from given arrays and draws nothing.
-ANALYSIS = frozenset({"evaluate"})
+ANALYSIS = frozenset({"evaluate", "analyses"})
 
 #: The bottom layer: shipped files and the story table, pure data.
 BOTTOM = frozenset({"registry", "stories"})
