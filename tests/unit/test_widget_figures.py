@@ -117,21 +117,31 @@ def test_goes_demo_moves_the_pixel_as_a_new_figure_would(goes):
         G._demo_figure(model, data, 0, est, G._pixel(model, data, 0, est, r0, c0, method), method),
         "g",
     )
-    # a new pixel, then a new method (the demo switches methods in place too)
-    for r, c, m in (
-        (r0 + 5, c0 - 3, method),
-        (40, 200, method),
-        (40, 200, "gradient"),
-        (r0, c0, "lrp.epsilon"),
+    # a new pixel, then a new method (the demo switches methods in place too),
+    # then other scenes (images, GLM range and zone outlines set in place)
+    for scene, r, c, m in (
+        (0, r0 + 5, c0 - 3, method),
+        (0, 40, 200, method),
+        (0, 40, 200, "gradient"),
+        (0, r0, c0, "lrp.epsilon"),
+        (1, 60, 70, "lrp.epsilon"),
+        (2, 100, 90, method),
     ):
-        px = G._pixel(model, data, 0, est, r, c, m)
-        G._move_pixel(moved_view.figure, data, 0, est, px, m)
+        est = G._estimate(model, data, scene)
+        px = G._pixel(model, data, scene, est, r, c, m)
+        move = G._move_pixel if scene == 0 else G._move_scene
+        move(moved_view.figure, data, scene, est, px, m)
         moved = moved_view.figure
-        fresh = G._demo_figure(model, data, 0, est, px, m)
+        fresh = G._demo_figure(model, data, scene, est, px, m)
         for a, b in zip(moved.axes[:8], fresh.axes[:8]):
             assert a.get_title() == b.get_title()
             assert a.get_xlim() == b.get_xlim() and a.get_ylim() == b.get_ylim()
             np.testing.assert_array_equal(a.images[0].get_array(), b.images[0].get_array())
+            assert a.images[0].get_clim() == b.images[0].get_clim()
+            outlines = [[p.vertices.tolist() for p in cs.get_paths()] for cs in a.collections]
+            assert outlines == [
+                [p.vertices.tolist() for p in cs.get_paths()] for cs in b.collections
+            ]
             assert a.patches[-1].get_bbox().bounds == b.patches[-1].get_bbox().bounds
             np.testing.assert_array_equal(a.lines[-1].get_xydata(), b.lines[-1].get_xydata())
         norm_a, norm_b = moved.axes[4].images[0].norm, fresh.axes[4].images[0].norm

@@ -23,6 +23,9 @@ __all__ = [
     "draw_dbz",
     "box_patch",
     "km_axes_labels",
+    "channel_image",
+    "zone_outlines",
+    "ZONE_COLOURS",
 ]
 
 #: NWS-style reflectivity colours, one per 5 dBZ from 5 to 70 dBZ.
@@ -95,6 +98,55 @@ def _contour(ax, field, pixel_km, **kwargs):
         ax.contour(xs, ys, field, **kwargs)
 
 
+def channel_image(img: np.ndarray, name: str) -> tuple[np.ndarray, float | None, float | None]:
+    """What :func:`draw_channel` shows of one GOES channel: the array and its colour limits.
+
+    GLM zeros are masked (drawn white) and its range ends at the scene's largest
+    value (at least 1); the other channels use the limits of :data:`CHANNEL_STYLE`.
+    A figure that changes scene in place sets these on its image.
+
+    Examples
+    --------
+    >>> img, vmin, vmax = channel_image(np.array([[0.0, 3.0]]), "GLM")
+    >>> img.mask.tolist(), vmin, vmax
+    ([[True, False]], 0.0, 3.0)
+    """
+    _, _, _, vmin, vmax = CHANNEL_STYLE.get(name, (name, "", "viridis", None, None))
+    img = np.asarray(img, dtype=np.float64)
+    if name == "GLM":
+        return np.ma.masked_equal(img, 0.0), vmin, max(float(img.max()), 1.0)
+    return img, vmin, vmax
+
+
+#: Outline colours of ground-truth zones, in the order the zones are given.
+ZONE_COLOURS = ("#7b3294", "#0072b2", "#009e73", "#e66101")
+
+
+def zone_outlines(ax, masks: Mapping[str, np.ndarray], pixel_km: float) -> list:
+    """Outline each boolean zone mask (its 0.5 contour) in :data:`ZONE_COLOURS`.
+
+    Returns the contour sets drawn (one per mask that has both inside and
+    outside), so that a figure can remove them when it changes scene in place.
+
+    Examples
+    --------
+    >>> fig, axes = new_figure()
+    >>> zone = np.zeros((6, 6), bool); zone[2:4, 2:4] = True
+    >>> len(zone_outlines(axes[0, 0], {"core": zone, "none": np.zeros((6, 6))}, 2.0))
+    1
+    """
+    drawn = []
+    for j, mask in enumerate(masks.values()):
+        field = np.asarray(mask, dtype=float)
+        h, w = field.shape
+        xs, ys = (np.arange(w) + 0.5) * pixel_km, (np.arange(h) + 0.5) * pixel_km
+        if field.min() < 0.5 <= field.max():
+            drawn.append(
+                ax.contour(xs, ys, field, levels=[0.5], colors=ZONE_COLOURS[j % 4], linewidths=1.3)
+            )
+    return drawn
+
+
 def draw_channel(fig, ax, img: np.ndarray, name: str, pixel_km: float) -> None:
     """Draw one GOES channel (``"C07"``, ``"C09"``, ``"C13"`` or ``"GLM"``) with its colour bar.
 
@@ -108,11 +160,9 @@ def draw_channel(fig, ax, img: np.ndarray, name: str, pixel_km: float) -> None:
     >>> axes[0, 0].get_title() != ""
     True
     """
-    label, units, cmap, vmin, vmax = CHANNEL_STYLE.get(name, (name, "", "viridis", None, None))
-    img = np.asarray(img, dtype=np.float64)
+    label, units, cmap, _, _ = CHANNEL_STYLE.get(name, (name, "", "viridis", None, None))
+    img, vmin, vmax = channel_image(img, name)
     if name == "GLM":
-        vmax = max(float(img.max()), 1.0)
-        img = np.ma.masked_equal(img, 0.0)
         import matplotlib
 
         cmap = matplotlib.colormaps[cmap].with_extremes(bad="white")
@@ -290,7 +340,7 @@ def channel_relevance(
     pos = np.clip(r, 0, None).sum(axis=(0, 1))
     share = pos / pos.sum() if pos.sum() > 0 else np.full(len(channels), np.nan)
     norm = relevance_norm(r, signed=signed, percentile=99.9)
-    colours = ["#7b3294", "#0072b2", "#009e73", "#e66101"]
+    colours = ZONE_COLOURS
     im = None
     for k, (ax, name) in enumerate(zip(axs, channels)):
         im = ax.imshow(
@@ -320,15 +370,7 @@ def channel_relevance(
                 ax.plot(
                     (t[1] + 0.5) * pixel_km, (t[0] + 0.5) * pixel_km, "x", color="k", ms=7, mew=2
                 )
-        for j, (_name, mask) in enumerate((contours or {}).items()):
-            _contour(
-                ax,
-                np.asarray(mask, dtype=float),
-                pixel_km,
-                levels=[0.5],
-                colors=colours[j % 4],
-                linewidths=1.3,
-            )
+        zone_outlines(ax, contours or {}, pixel_km)
         if zoom is not None:
             (r0, r1), (c0, c1) = zoom
             ax.set_xlim(c0 * pixel_km, (c1 + 1) * pixel_km)

@@ -142,11 +142,7 @@ def _demo_figure(model, data, scene, est, px, method):
         box=trf,
         pixel_km=pk,
         zoom=px["window"],
-        contours={
-            "lightning": data.lightning_mask[scene],
-            "cloud edge": data.boundary_mask[scene],
-            "dense cloud": data.dense_mask[scene],
-        },
+        contours=_zones(data, scene),
         axes=axes[1],
     )
     fig.colorbar(axes[1, -1].images[0], ax=list(axes[1]), shrink=0.8, label="relevance")
@@ -186,6 +182,42 @@ def _move_pixel(fig, data, scene, est, px, method) -> None:
             ax.set_xlim(v0 * pk, (v1 + 1) * pk)
             ax.set_ylim((w1 + 1) * pk, w0 * pk)
     fig.suptitle(f"scene {scene}, output pixel ({row}, {col}): {method}")
+
+
+def _zones(data, scene) -> dict:
+    return {
+        "lightning": data.lightning_mask[scene],
+        "cloud edge": data.boundary_mask[scene],
+        "dense cloud": data.dense_mask[scene],
+    }
+
+
+def _move_scene(fig, data, scene, est, px, method) -> None:
+    """Show another scene in a figure of :func:`_demo_figure`, in place.
+
+    Sets the scene's images (C13, GLM with its colour range, truth, estimate) and
+    redraws the zone outlines, then moves the pixel as :func:`_move_pixel` does.
+    Building and laying out a new figure cost about as much as drawing it.
+    """
+    from matplotlib.contour import ContourSet
+
+    from ..plot import channel_image, zone_outlines
+
+    pk = float(data.attrs.get("pixel_km", 2.0))
+    grid = np.array(fig.axes[:8], dtype=object).reshape(2, 4)
+    x = data.x[scene]
+    for ax, name in zip(grid[0, :2], ("C13", "GLM")):
+        img, vmin, vmax = channel_image(x[..., CHANNELS.index(name)], name)
+        ax.images[0].set_data(img)
+        ax.images[0].set_clim(vmin, vmax)
+    truth = np.asarray(data.y[scene], dtype=np.float64)
+    grid[0, 2].images[0].set_data(truth[..., 0] if truth.ndim == 3 else truth)
+    grid[0, 3].images[0].set_data(np.asarray(est, dtype=np.float64))
+    for ax in grid[1]:
+        for artist in [c for c in ax.collections if isinstance(c, ContourSet)]:
+            artist.remove()
+        zone_outlines(ax, _zones(data, scene), pk)
+    _move_pixel(fig, data, scene, est, px, method)
 
 
 def goes_mrms_demo(
@@ -240,6 +272,10 @@ def goes_mrms_demo(
         if shown.get("scene") == s:  # same scene: new pixel or method, updated in place
             _move_pixel(view.figure, data, s, est, px, m)
             view.show()
+        elif shown:  # another scene: its images and outlines, updated in place
+            _move_scene(view.figure, data, s, est, px, m)
+            view.show()
+            shown["scene"] = s
         else:
             view.show(_demo_figure(model, data, s, est, px, m), layout_key="goes_mrms")
             shown["scene"] = s
