@@ -241,3 +241,17 @@ def test_cascading_randomisation_restores_weights_and_decorrelates(keras):
     assert res["similarity"][-1].mean() < 0.6
     for a, b in zip(before, model.get_weights()):
         assert np.array_equal(a, b)
+
+
+def test_rankdata_equals_scipy_average_ranks_with_ties():
+    """The package's own ranks (Spearman) against scipy's, with many ties and without."""
+    stats = pytest.importorskip("scipy.stats")
+    from xai4ess.evaluate._common import rankdata
+
+    rng = np.random.default_rng(0)
+    for a in (
+        rng.integers(0, 5, (7, 300)).astype(float),
+        rng.normal(size=(3, 50)),
+        np.maximum(rng.normal(size=(4, 64, 64)), 0).round(2).reshape(4, -1),  # ReLU-ed maps
+    ):
+        np.testing.assert_array_equal(rankdata(a), stats.rankdata(a, axis=-1))

@@ -52,10 +52,8 @@ def rankdata(a: np.ndarray) -> np.ndarray:
     for k in np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1)):
         s = srt[k]
         bounds = np.flatnonzero(np.r_[True, s[1:] != s[:-1], True])
-        r = np.empty(len(s))
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            r[lo:hi] = (lo + hi + 1) / 2.0
-        out[k, order[k]] = r
+        lo, hi = bounds[:-1], bounds[1:]  # each run of equal values gets its mean rank
+        out[k, order[k]] = np.repeat((lo + hi + 1) / 2.0, hi - lo)
     return out.reshape(a.shape)
 
 
