@@ -314,5 +314,10 @@ def hans_demo(
     for box in (model_box, method_box, tag_box, pole_box):
         box.observe(draw, names="value")
     draw()
+    # Build every model's and method's analyzer now (0.5-1 s each, fewer if the chapter
+    # already used them): a first visit would otherwise miss the 1 s response target.
+    for model_name in labels:
+        for method in method_box.options:
+            compute(scene.value, model_name, method, tag_box.value, pole_box.value)
     controls = w.VBox([w.HBox([scene, model_box]), w.HBox([method_box, tag_box, pole_box])])
     return w.VBox([controls, view.output])
