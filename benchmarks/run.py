@@ -326,7 +326,7 @@ def write_report(results: dict) -> Path:
         lines += [
             "## Chapters (execution with nbclient, fresh kernel each)",
             "",
-            "| chapter | seconds | peak memory (GB) | errors | time budget 60 s | memory budget 1.5 GB | live kernel 1 GB (aim 0.75) |",
+            "| chapter | seconds | peak memory (GB) | errors | time budget 60 s | memory budget 1.5 GB | kernel after Run All ≤ 1 GB (aim 0.75; JupyterLab reads ~0.1 GB more) |",
             "| --- | ---: | ---: | ---: | --- | --- | --- |",
         ]
         for r in results["chapters"]:
