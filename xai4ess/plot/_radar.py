@@ -95,7 +95,8 @@ def _contour(ax, field, pixel_km, **kwargs):
     h, w = field.shape
     xs, ys = (np.arange(w) + 0.5) * pixel_km, (np.arange(h) + 0.5) * pixel_km
     if field.min() < 0.5 <= field.max():
-        ax.contour(xs, ys, field, **kwargs)
+        return ax.contour(xs, ys, field, **kwargs)
+    return None
 
 
 def channel_image(img: np.ndarray, name: str) -> tuple[np.ndarray, float | None, float | None]:
@@ -135,16 +136,11 @@ def zone_outlines(ax, masks: Mapping[str, np.ndarray], pixel_km: float) -> list:
     >>> len(zone_outlines(axes[0, 0], {"core": zone, "none": np.zeros((6, 6))}, 2.0))
     1
     """
-    drawn = []
-    for j, mask in enumerate(masks.values()):
-        field = np.asarray(mask, dtype=float)
-        h, w = field.shape
-        xs, ys = (np.arange(w) + 0.5) * pixel_km, (np.arange(h) + 0.5) * pixel_km
-        if field.min() < 0.5 <= field.max():
-            drawn.append(
-                ax.contour(xs, ys, field, levels=[0.5], colors=ZONE_COLOURS[j % 4], linewidths=1.3)
-            )
-    return drawn
+    drawn = [
+        _contour(ax, mask, pixel_km, levels=[0.5], colors=ZONE_COLOURS[j % 4], linewidths=1.3)
+        for j, mask in enumerate(masks.values())
+    ]
+    return [cs for cs in drawn if cs is not None]
 
 
 def draw_channel(fig, ax, img: np.ndarray, name: str, pixel_km: float) -> None:
