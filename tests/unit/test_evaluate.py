@@ -245,7 +245,6 @@ def test_cascading_randomisation_restores_weights_and_decorrelates(keras):
 
 def test_rankdata_equals_scipy_average_ranks_with_ties():
     """The package's own ranks (Spearman) against scipy's, with many ties and without."""
-    stats = pytest.importorskip("scipy.stats")
     from xai4ess.evaluate._common import rankdata
 
     rng = np.random.default_rng(0)

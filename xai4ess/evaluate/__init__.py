@@ -46,105 +46,37 @@ Examples
 from __future__ import annotations
 
 import os
+import sys
 
-from .complexity import entropy, sparseness
-from .faithfulness import (
-    area_under_curve,
-    deletion_curve,
-    faithfulness_correlation,
-    insertion_curve,
-)
-from .localisation import box_mask, dominant_region, region_shares, relevance_share
-from .randomisation import (
-    cascading_randomisation,
-    chance_similarity,
-    permutation_similarity,
-    randomization_blocks,
-    randomization_test,
-    randomized_models,
-)
-from .ranking import bootstrap_kendall, kendall_tau, rank_by_score
-from .reference import dense_layers, dense_network, lrp_dense, lrp_step, preactivation_std
-from .robustness import max_sensitivity
-from .similarity import (
-    normalize,
-    rank_correlation,
-    similarity,
-    spatial_correlation,
-    topk_overlap,
-)
-from .skill import csi, rmse, skill_scores
-from .strategies import SprayResult, cluster_purity, cluster_table, pool_maps, spray
-from .truth import (
-    area_weights,
-    chance_correlation,
-    composite,
-    pointwise_regression,
-    rank_by_truth,
-    summarise,
-    truth_correlation,
-    truth_score,
-)
+from .complexity import *  # noqa: F403
+from .faithfulness import *  # noqa: F403
+from .localisation import *  # noqa: F403
+from .randomisation import *  # noqa: F403
+from .ranking import *  # noqa: F403
+from .reference import *  # noqa: F403
+from .robustness import *  # noqa: F403
+from .similarity import *  # noqa: F403
+from .skill import *  # noqa: F403
+from .strategies import *  # noqa: F403
+from .truth import *  # noqa: F403
 
-__all__ = [
-    # localisation
-    "relevance_share",
-    "region_shares",
-    "dominant_region",
-    "box_mask",
-    # truth
-    "truth_correlation",
-    "summarise",
-    "chance_correlation",
-    "area_weights",
-    "composite",
-    "truth_score",
-    "rank_by_truth",
-    "pointwise_regression",
-    # similarity
-    "spatial_correlation",
-    "rank_correlation",
+#: The modules in the order of the table above; ``__all__`` is their public names
+#: (each module's ``__all__``) and the writer of the shipped results (``results:trust``).
+_MODULES = (
+    "localisation",
+    "truth",
     "similarity",
-    "topk_overlap",
-    "normalize",
-    # randomisation
-    "randomization_blocks",
-    "randomized_models",
-    "randomization_test",
-    "chance_similarity",
-    "cascading_randomisation",
-    "permutation_similarity",
-    # strategies
-    "pool_maps",
-    "spray",
-    "SprayResult",
-    "cluster_table",
-    "cluster_purity",
-    # faithfulness, complexity, robustness
-    "deletion_curve",
-    "insertion_curve",
-    "area_under_curve",
-    "faithfulness_correlation",
-    "sparseness",
-    "entropy",
-    "max_sensitivity",
-    # ranking
-    "kendall_tau",
-    "bootstrap_kendall",
-    "rank_by_score",
-    # skill
-    "rmse",
-    "csi",
-    "skill_scores",
-    # references
-    "lrp_step",
-    "lrp_dense",
-    "dense_network",
-    "dense_layers",
-    "preactivation_std",
-    # the shipped results (recipe results:trust)
-    "write_shipped",
-]
+    "randomisation",
+    "strategies",
+    "faithfulness",
+    "complexity",
+    "robustness",
+    "ranking",
+    "skill",
+    "reference",
+)
+__all__ = [name for m in _MODULES for name in sys.modules[f"{__name__}.{m}"].__all__]
+__all__ += ["write_shipped"]
 
 
 def write_shipped(directory: str | os.PathLike) -> None:
