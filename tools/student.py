@@ -121,18 +121,16 @@ import sys
 
 if "google.colab" in sys.modules:
     {COLAB_INSTALL}"""
-#: The chapters glue numbers into their prose with myst-nb, which only the book's stack
-#: has (not Colab, not the modern stacks): outside the book, ``glue`` just shows the value.
+#: The chapters glue numbers into their prose with myst-nb. Outside the book (student
+#: notebooks, Binder, Colab, the modern stacks) ``glue`` only shows the value: a local
+#: stand-in, not myst-nb's, whose first call imports nbformat and jsonschema (24 MB of a
+#: student's kernel, for nothing the notebook uses).
 GLUE_IMPORT = "from myst_nb import glue"
-GLUE_FALLBACK = """try:
-    from myst_nb import glue
-except ImportError:  # outside the book build (e.g. Colab): glue only shows the value
+GLUE_FALLBACK = """def glue(name, value, display=True):  # in the book, myst-nb's glue; here it shows the value
+    if display:
+        from IPython.display import display as show
 
-    def glue(name, value, display=True):
-        if display:
-            from IPython.display import display as show
-
-            show(value)"""
+        show(value)"""
 
 
 def portable(code: str) -> str:
