@@ -149,6 +149,27 @@ class Job:
         ]
         return [np.concatenate([p[k] for p in parts]) for k in range(len(rows))]
 
+    def mean_gradient(self, rows_of, n: int, count: int, idx: np.ndarray, w) -> list:
+        """Each sample's gradient averaged over its ``n`` augmented copies.
+
+        ``rows_of(lo, hi)`` gives the copies of samples ``lo..hi-1`` of ``count`` (one array per
+        input, sample-major, ``(hi - lo) * n`` rows). Samples are taken ``ROWS // n``
+        at a time, so only one group's copies and gradients exist at once (all 16
+        samples' 512 copies at once held 0.13 GB more); when ``n`` divides
+        :data:`ROWS` the gradient evaluations see the same rows as before.
+        """
+        groups = max(1, ROWS // n)
+        out = None
+        for lo in range(0, count, groups):
+            hi = min(lo + groups, count)
+            grads = self.gradient(rows_of(lo, hi), np.repeat(idx[lo:hi], n), w)
+            means = [g.reshape((hi - lo, n) + g.shape[1:]).mean(axis=1) for g in grads]
+            if out is None:
+                out = [np.empty((count,) + m.shape[1:], np.float32) for m in means]
+            for o, m in zip(out, means):
+                o[lo:hi] = m
+        return out
+
     # -- tf-explain ---------------------------------------------------------------
     def tfx_model(self, w):
         """The eager model tf-explain differentiates: scores, flattened or weighted if needed."""
@@ -211,8 +232,10 @@ def run_smoothgrad(job: Job, augment_by_n=16, noise_scale=None, seed=0) -> list:
     n = int(augment_by_n)
 
     def one(xs, idx, w, pos):
-        grads = job.gradient(_noisy(xs, n, noise_scale, seed), np.repeat(idx, n), w)
-        return [g.reshape((len(xs[0]), n) + g.shape[1:]).mean(axis=1) for g in grads]
+        def rows_of(lo, hi):
+            return _noisy([a[lo:hi] for a in xs], n, noise_scale, seed)
+
+        return job.mean_gradient(rows_of, n, len(xs[0]), idx, w)
 
     return job.collect(one)
 
@@ -249,17 +272,17 @@ def run_integrated_gradients(job: Job, steps=32, reference_inputs=0.0) -> list:
 
     def one(xs, idx, w, pos):
         rs = [r if len(r) == 1 else r[pos] for r in refs]
-        rows = [
-            (r[:, None] + alphas.reshape((1, n) + (1,) * (a.ndim - 1)) * (a - r)[:, None]).reshape(
-                (len(a) * n,) + a.shape[1:]
-            )
-            for a, r in zip(xs, rs)
-        ]
-        grads = job.gradient(rows, np.repeat(idx, n), w)
-        return [
-            g.reshape((len(a), n) + a.shape[1:]).mean(axis=1) * (a - r)
-            for g, a, r in zip(grads, xs, rs)
-        ]
+
+        def rows_of(lo, hi):
+            rows = []
+            for a, r in zip(xs, rs):
+                a, r = a[lo:hi], (r if len(r) == 1 else r[lo:hi])
+                path = r[:, None] + alphas.reshape((1, n) + (1,) * (a.ndim - 1)) * (a - r)[:, None]
+                rows.append(path.reshape((len(a) * n,) + a.shape[1:]))
+            return rows
+
+        means = job.mean_gradient(rows_of, n, len(xs[0]), idx, w)
+        return [m * (a - r) for m, a, r in zip(means, xs, rs)]
 
     return job.collect(one)
 
