@@ -152,8 +152,8 @@ class Job:
     def mean_gradient(self, rows_of, n: int, count: int, idx: np.ndarray, w) -> list:
         """Each sample's gradient averaged over its ``n`` augmented copies.
 
-        ``rows_of(lo, hi)`` gives the copies of samples ``lo..hi-1`` of ``count`` (one array per
-        input, sample-major, ``(hi - lo) * n`` rows). Samples are taken ``ROWS // n``
+        ``rows_of(lo, hi)`` gives the copies of samples ``lo..hi-1`` (of ``count``), one
+        array per input, sample-major, ``(hi - lo) * n`` rows. Samples are taken ``ROWS // n``
         at a time, so only one group's copies and gradients exist at once (all 16
         samples' 512 copies at once held 0.13 GB more); when ``n`` divides
         :data:`ROWS` the gradient evaluations see the same rows as before.
