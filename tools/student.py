@@ -145,7 +145,7 @@ exercise cells, where `...` stands: the check cell below each of them only reads
 your answer, so **Run All** never overwrites it. Your changes stay in this
 notebook, not in the chapter. When you are done, use **Kernel → Shut Down
 Kernel** before you open the next chapter: a chapter's kernel holds up to
-1.2 GB and Binder gives you about 2 GB in all."""
+1 GB and Binder gives you about 2 GB in all."""
 
 ADMONITIONS = {
     "note": "Note",
